@@ -21,14 +21,21 @@ def h(value: str) -> int:
 
 
 def test_group_constants() -> None:
-    assert srp.N == h(VECTORS["group"]["N_hex"])
+    assert h(VECTORS["group"]["N_hex"]) == srp.N
     assert srp.pad(srp.N) + srp.pad(srp.G) == bytes.fromhex(VECTORS["group"]["k_hash_input_hex"])
-    assert srp.K == h(VECTORS["group"]["k_hex"])
+    assert h(VECTORS["group"]["k_hex"]) == srp.K
 
 
 @pytest.mark.parametrize(
     ("value", "encoded"),
-    [(0, "00"), (0x7F, "7f"), (0x80, "0080"), (0xABC, "0abc"), (0x1234, "1234"), (0xFF00, "00ff00")],
+    [
+        (0, "00"),
+        (0x7F, "7f"),
+        (0x80, "0080"),
+        (0xABC, "0abc"),
+        (0x1234, "1234"),
+        (0xFF00, "00ff00"),
+    ],
 )
 def test_pad_is_minimal_twos_complement(value: int, encoded: str) -> None:
     assert srp.pad(value).hex() == encoded

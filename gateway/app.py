@@ -1,0 +1,139 @@
+"""The application factory: keys, connections, middleware order and routes in one place.
+
+``create_app`` takes every I/O dependency as an optional override, so tests hand in their own
+Redis client or executor instead of patching modules.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from gateway import api, health, views
+from gateway.cognito import Cognito, open_client
+from gateway.config import Settings
+from gateway.errors import StoreUnavailable
+from gateway.flow import SignInFlow
+from gateway.flows import Flows
+from gateway.i18n import Catalogs
+from gateway.keys import (
+    CATALOGS,
+    COGNITO,
+    COGNITO_CLIENT,
+    EXECUTOR,
+    PAGES,
+    SESSIONS,
+    SETTINGS,
+    SIGN_IN,
+    SIGNING,
+    STORE,
+)
+from gateway.logs import quiet_libraries
+from gateway.middleware import api_csrf_header, error_pages, request_context
+from gateway.pages import STATIC_DIR, Pages
+from gateway.ratelimit import Limits
+from gateway.sessions import Sessions
+from gateway.signing import Signing
+from gateway.store import Store, connect
+
+log = logging.getLogger("gateway")
+
+# The largest legitimate body is a form carrying Cognito's fingerprint (EncodedData, up to
+# 128 KiB) next to a few short fields.
+MAX_BODY = 192 * 1024
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+def _redis(client: aioredis.Redis | None) -> CleanupContext:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        redis = client or connect(app[SETTINGS])
+        app[STORE] = Store(redis)
+        try:
+            await app[STORE].ping()
+        except StoreUnavailable:
+            # Start anyway: liveness stays green, readiness and sign-in answer 503 until
+            # Redis is back (no restart needed).
+            log.warning("redis is not reachable at start-up; readiness will report 503")
+        yield
+        if client is None:
+            await redis.aclose()
+
+    return context
+
+
+def _cognito(client: Any | None) -> CleanupContext:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        if client is not None:
+            app[COGNITO_CLIENT] = client
+            yield
+            return
+        async with open_client(app[SETTINGS]) as opened:
+            app[COGNITO_CLIENT] = opened
+            yield
+
+    return context
+
+
+def _executor(executor: Executor | None) -> CleanupContext:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        owned = executor is None
+        app[EXECUTOR] = executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="srp")
+        yield
+        if owned:
+            app[EXECUTOR].shutdown(wait=False, cancel_futures=True)
+
+    return context
+
+
+def _services(clock: Callable[[], datetime] | None) -> CleanupContext:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        settings, store = app[SETTINGS], app[STORE]
+        app[COGNITO] = Cognito(app[COGNITO_CLIENT], settings)
+        app[SESSIONS] = Sessions(
+            store, settings.session_idle_timeout, settings.session_absolute_timeout
+        )
+        app[SIGN_IN] = SignInFlow(
+            settings=settings,
+            cognito=app[COGNITO],
+            flows=Flows(store, settings.flow_ttl),
+            sessions=app[SESSIONS],
+            limits=Limits(store, settings),
+            executor=app[EXECUTOR],
+            **({"clock": clock} if clock else {}),
+        )
+        yield
+
+    return context
+
+
+def create_app(
+    settings: Settings,
+    *,
+    redis: aioredis.Redis | None = None,
+    cognito_client: Any | None = None,
+    executor: Executor | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> web.Application:
+    quiet_libraries()
+    app = web.Application(
+        middlewares=[request_context, error_pages, api_csrf_header], client_max_size=MAX_BODY
+    )
+    app[SETTINGS] = settings
+    app[SIGNING] = Signing([key.reveal() for key in settings.secret_keys])
+    app[CATALOGS] = Catalogs()
+    app[PAGES] = Pages(settings)
+    app.cleanup_ctx.extend(
+        [_redis(redis), _cognito(cognito_client), _executor(executor), _services(clock)]
+    )
+    app.add_routes(health.routes)
+    app.add_routes(api.routes)
+    app.add_routes(views.routes)
+    app.router.add_static("/static/", STATIC_DIR)
+    return app

@@ -1,0 +1,87 @@
+"""Sign-in flows in progress: what Cognito is waiting for, kept server-side and sealed.
+
+A flow lives from the first answer Cognito gives (or from a restart notice) until sign-in
+completes or fails for good. It holds the Cognito Session and the internal username, which the
+browser never sees; the browser holds only the signed ticket that names and unlocks it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.challenges import Challenge
+from gateway.signing import Ticket
+from gateway.store import Store
+
+KIND = "flow"
+# Long enough for one Cognito round trip with its timeouts; short enough that a crashed
+# request does not keep the person locked out of their own flow.
+_STEP_LOCK_MS = 15_000
+
+
+@dataclass(slots=True)
+class Flow:
+    username: str  # as the person typed it, to fill the form again
+    return_to: str
+    started_at: float = field(default_factory=time.time)
+    challenge: Challenge | None = None
+    failures: int = 0  # wrong codes in this flow
+    notice: str | None = None  # why the person is back at the start: an error code
+
+    def __repr__(self) -> str:
+        return f"Flow(challenge={self.challenge!r}, failures={self.failures})"
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "username": self.username,
+            "return_to": self.return_to,
+            "started_at": self.started_at,
+            "challenge": self.challenge.to_record() if self.challenge else None,
+            "failures": self.failures,
+            "notice": self.notice,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Flow:
+        challenge = record.get("challenge")
+        return cls(
+            username=record["username"],
+            return_to=record["return_to"],
+            started_at=float(record["started_at"]),
+            challenge=Challenge.from_record(challenge) if challenge else None,
+            failures=int(record.get("failures", 0)),
+            notice=record.get("notice"),
+        )
+
+
+class Flows:
+    def __init__(self, store: Store, ttl: int) -> None:
+        self._store = store
+        self.ttl = ttl
+
+    async def save(self, ticket: Ticket, flow: Flow) -> None:
+        # The lifetime runs from the start of the flow; answering a step does not extend it.
+        remaining = int(flow.started_at + self.ttl - time.time())
+        await self._store.put(KIND, ticket, flow.to_record(), remaining)
+
+    async def load(self, ticket: Ticket | None) -> Flow | None:
+        if ticket is None:
+            return None
+        record = await self._store.get(KIND, ticket)
+        try:
+            return Flow.from_record(record) if record else None
+        except (KeyError, ValueError, TypeError):
+            return None
+
+    async def delete(self, ticket: Ticket) -> None:
+        await self._store.delete(KIND, ticket.id)
+
+    @asynccontextmanager
+    async def step(self, ticket: Ticket) -> AsyncIterator[None]:
+        """One answer at a time per flow: a second concurrent submit is refused, not sent."""
+        async with self._store.lock(KIND, ticket.id, _STEP_LOCK_MS):
+            yield

@@ -1,0 +1,35 @@
+"""Every typed key under which the application and each request keep their dependencies."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from typing import Any
+
+from aiohttp import web
+
+from gateway.cognito import Cognito
+from gateway.config import Settings
+from gateway.flow import SignInFlow
+from gateway.i18n import Catalogs, Translator
+from gateway.pages import Pages
+from gateway.sessions import Sessions
+from gateway.signing import Signing
+from gateway.store import Store
+
+SETTINGS = web.AppKey("settings", Settings)
+SIGNING = web.AppKey("signing", Signing)
+CATALOGS = web.AppKey("catalogs", Catalogs)
+PAGES = web.AppKey("pages", Pages)
+# Filled in by the cleanup contexts once the connections exist.
+STORE = web.AppKey("store", Store)
+COGNITO_CLIENT = web.AppKey("cognito_client", Any)  # aiobotocore client (untyped library)
+COGNITO = web.AppKey("cognito", Cognito)
+SESSIONS = web.AppKey("sessions", Sessions)
+SIGN_IN = web.AppKey("sign_in", SignInFlow)
+EXECUTOR = web.AppKey("executor", Executor)
+
+REQUEST_ID = web.RequestKey("request_id", str)
+CSP_NONCE = web.RequestKey("csp_nonce", str)
+TRANSLATOR = web.RequestKey("translator", Translator)
+# Cookies that arrived but did not verify: cleared on whatever response goes out.
+STALE_COOKIES = web.RequestKey("stale_cookies", set[str])

@@ -1,0 +1,35 @@
+"""Signing out: the local session goes first, then Cognito is told.
+
+The order matters: if Cognito cannot be reached, the person is still signed out here, and the
+refresh token is gone from our store with the session.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from gateway.cognito import Cognito
+from gateway.errors import GatewayError
+from gateway.sessions import Sessions
+from gateway.signing import Ticket
+
+log = logging.getLogger("gateway.logout")
+
+
+async def sign_out(
+    sessions: Sessions, cognito: Cognito, ticket: Ticket, *, everywhere: bool = False
+) -> None:
+    """Delete the session, then revoke its refresh token (or sign out of every device)."""
+    session = await sessions.load(ticket)
+    await sessions.delete(ticket)
+    if session is None:
+        return
+    try:
+        if everywhere:
+            await cognito.global_sign_out(session.access_token)
+        elif session.refresh_token:
+            await cognito.revoke_token(session.refresh_token)
+    except GatewayError as error:
+        log.warning("signed out locally; Cognito was not told: %s", error,
+                    extra={"code": error.code})
+    log.info("signed out", extra={"sub": session.user.get("sub"), "everywhere": everywhere})

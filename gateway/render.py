@@ -1,0 +1,87 @@
+"""Turning results and errors into responses: HTML pages for people, JSON for SPAs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from gateway.errors import GatewayError
+from gateway.i18n import Translator
+from gateway.keys import CSP_NONCE, PAGES, REQUEST_ID, TRANSLATOR
+
+API_PREFIX = "/auth/"
+
+
+def wants_json(request: web.Request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def error_message(t: Translator, error: GatewayError, labels: dict[str, str] | None = None) -> str:
+    """The sentence a person sees for an error, in their language."""
+    if error.code == "invalid_request" and error.field:
+        specific = f"error.invalid.{error.field}"
+        if t.has(specific):
+            return t(specific)
+        if labels and error.field in labels:
+            return t("error.invalid.attribute", label=labels[error.field])
+    return t(f"error.{error.code}")
+
+
+def page(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    t = request[TRANSLATOR]
+    body = request.app[PAGES].render(
+        template,
+        {
+            "t": t,
+            "lang": t.language,
+            "csp_nonce": request[CSP_NONCE],
+            "request_id": request[REQUEST_ID],
+            "errors": {},
+            "error_summary": None,
+            **context,
+        },
+    )
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def with_retry_after(response: web.StreamResponse, error: GatewayError) -> web.StreamResponse:
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def error_page(request: web.Request, error: GatewayError) -> web.StreamResponse:
+    t = request[TRANSLATOR]
+    response = page(
+        request, "error.html", status=error.status, message=error_message(t, error), error=error
+    )
+    return with_retry_after(response, error)
+
+
+def json_body(request: web.Request, error: GatewayError) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "code": error.code,
+        "message": error_message(request[TRANSLATOR], error),
+        "request_id": request[REQUEST_ID],
+    }
+    if error.field:
+        body["field"] = error.field
+    if error.detail:
+        body["detail"] = error.detail
+    if error.retry_after is not None:
+        body["retry_after"] = error.retry_after
+    if error.restart:
+        body["restart"] = True
+    return {"error": body}
+
+
+def json_error(request: web.Request, error: GatewayError) -> web.StreamResponse:
+    response = web.json_response(json_body(request, error), status=error.status)
+    return with_retry_after(response, error)
+
+
+def render_error(request: web.Request, error: GatewayError) -> web.StreamResponse:
+    return json_error(request, error) if wants_json(request) else error_page(request, error)

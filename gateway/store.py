@@ -1,0 +1,136 @@
+"""Redis, as the rest of the gateway sees it: sealed records, step locks and counters.
+
+Every Redis failure (refused, timed out, failed over) becomes :class:`StoreUnavailable`, which
+the renderers turn into a 503 with Retry-After. Nothing ever falls through to an anonymous
+request because Redis could not be asked.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from gateway.config import Settings
+from gateway.errors import StepInProgress, StoreUnavailable
+from gateway.sealing import Unsealable, seal, unseal
+from gateway.signing import Ticket
+
+log = logging.getLogger("gateway.store")
+T = TypeVar("T")
+
+RETRY_AFTER = 5
+_PREFIX = "gw:"
+
+# Release a lock only if we still hold it (it may have expired and been taken by another step).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+# Count a failure in several windows at once; the window starts at the first failure.
+_COUNT = """
+for i, key in ipairs(KEYS) do
+  local n = redis.call('incr', key)
+  if n == 1 then redis.call('expire', key, ARGV[i]) end
+end
+return 1
+"""
+
+
+def connect(settings: Settings) -> aioredis.Redis:
+    return aioredis.Redis.from_url(
+        settings.redis_url.reveal(),
+        socket_timeout=settings.redis_timeout,
+        socket_connect_timeout=settings.redis_timeout,
+        # One quick reconnect covers a dropped idle connection; anything longer is an outage
+        # that should surface as a 503 within the timeout, not a hang.
+        retry=Retry(NoBackoff(), 1),
+        health_check_interval=30,
+        max_connections=256,
+    )
+
+
+class Store:
+    def __init__(self, redis: aioredis.Redis) -> None:
+        self.redis = redis
+
+    async def _guard(self, call: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await call()
+        except RedisError as error:
+            log.warning("redis unavailable: %s", type(error).__name__)
+            raise StoreUnavailable("redis unavailable", retry_after=RETRY_AFTER) from None
+
+    @staticmethod
+    def key(kind: str, name: str) -> str:
+        return f"{_PREFIX}{kind}:{name}"
+
+    # --- sealed records ---------------------------------------------------------------------
+
+    async def put(self, kind: str, ticket: Ticket, record: dict[str, Any], ttl: int) -> None:
+        name = self.key(kind, ticket.id)
+        blob = seal(ticket.key, name, record)
+        await self._guard(lambda: self.redis.set(name, blob, ex=max(1, ttl)))
+
+    async def get(self, kind: str, ticket: Ticket) -> dict[str, Any] | None:
+        name = self.key(kind, ticket.id)
+        blob = await self._guard(lambda: self.redis.get(name))
+        if not isinstance(blob, bytes):
+            return None
+        try:
+            return unseal(ticket.key, name, blob)
+        except Unsealable:
+            log.warning("a %s record did not open with its ticket; ignoring it", kind)
+            return None
+
+    async def delete(self, kind: str, ticket_id: str) -> None:
+        await self._guard(lambda: self.redis.delete(self.key(kind, ticket_id)))
+
+    async def expire(self, kind: str, ticket_id: str, ttl: int) -> None:
+        await self._guard(lambda: self.redis.expire(self.key(kind, ticket_id), max(1, ttl)))
+
+    async def exists(self, kind: str, ticket_id: str) -> bool:
+        return bool(await self._guard(lambda: self.redis.exists(self.key(kind, ticket_id))))
+
+    # --- one step at a time -----------------------------------------------------------------
+
+    @asynccontextmanager
+    async def lock(self, kind: str, ticket_id: str, ttl_ms: int) -> AsyncIterator[None]:
+        """Hold the step lock of a record, or raise :class:`StepInProgress` at once."""
+        name = self.key(f"{kind}-lock", ticket_id)
+        token = secrets.token_hex(16)
+        taken = await self._guard(lambda: self.redis.set(name, token, nx=True, px=ttl_ms))
+        if not taken:
+            raise StepInProgress("another request is answering this step")
+        try:
+            yield
+        finally:
+            try:
+                await self.redis.eval(_RELEASE, 1, name, token)
+            except RedisError:
+                log.warning("could not release a step lock; it expires by itself")
+
+    # --- counters ---------------------------------------------------------------------------
+
+    async def counts(self, keys: Sequence[str]) -> list[int]:
+        values = await self._guard(lambda: self.redis.mget([_PREFIX + k for k in keys]))
+        return [int(v) if v is not None else 0 for v in values]
+
+    async def count(self, windows: Sequence[tuple[str, int]]) -> None:
+        keys = [_PREFIX + key for key, _ in windows]
+        ttls = [str(ttl) for _, ttl in windows]
+        await self._guard(lambda: self.redis.eval(_COUNT, len(keys), *keys, *ttls))
+
+    async def ttl(self, key: str) -> int:
+        return int(await self._guard(lambda: self.redis.ttl(_PREFIX + key)))
+
+    async def ping(self) -> bool:
+        return bool(await self._guard(lambda: self.redis.ping()))
