@@ -1,0 +1,37 @@
+"""The record of every AWS API call: what context data it carried and how it ended.
+
+Tests use it to prove what reached "Cognito" (notably the end user's IP). It holds no secret:
+no password, code, session, token, SECRET_HASH or SRP value is ever written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class CallRecord:
+    operation: str
+    source_ip: str
+    at: float
+    client_id: str | None = None
+    username: str | None = None
+    user_context_data: dict[str, str] | None = None
+    ip_honoured: bool = False
+    effective_ip: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class CallLog:
+    def __init__(self) -> None:
+        self.records: list[CallRecord] = []
+
+    def add(self, record: CallRecord) -> None:
+        self.records.append(record)
+
+    def clear(self) -> None:
+        self.records.clear()

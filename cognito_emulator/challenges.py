@@ -1,0 +1,125 @@
+"""What follows a proven password: a new password, MFA, MFA setup, or tokens.
+
+These are the steps shared by USER_PASSWORD_AUTH, the PASSWORD_VERIFIER answer and the later
+challenge answers, so every route into a sign-in meets the same rules.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cognito_emulator import delivery, mfa
+from cognito_emulator.context import CallerContext, new_ip_needs_mfa, remember_ip
+from cognito_emulator.errors import TEMPORARY_PASSWORD_EXPIRED, NotAuthorized
+from cognito_emulator.models import SMS_MFA, SOFTWARE_TOKEN_MFA, Client, Pool, User
+from cognito_emulator.outbox import MFA, MFA_SETUP
+from cognito_emulator.state import Call, Emulator
+
+NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+MFA_SETUP_CHALLENGE = "MFA_SETUP"
+PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+
+# SMS and email MFA codes are valid for three minutes, whatever the session's lifetime.
+MFA_CODE_VALIDITY_SECONDS = 180
+# Seconds in a day, for TemporaryPasswordValidityDays.
+DAY = 86400
+
+
+@dataclass
+class SignIn:
+    """One sign-in in progress, as far as the current request is concerned."""
+
+    emulator: Emulator
+    call: Call
+    pool: Pool
+    client: Client
+    user: User
+    context: CallerContext
+
+    def challenge(self, name: str, parameters: dict[str, str], **data: Any) -> dict[str, Any]:
+        session = self.emulator.sessions.issue(
+            pool_id=self.pool.id, client_id=self.client.client_id, username=self.user.username,
+            challenge=name, validity_minutes=self.client.auth_session_validity, **data,
+        )
+        # USER_ID_FOR_SRP tells the client the internal username to use from now on.
+        return {
+            "ChallengeName": name,
+            "Session": session.token,
+            "ChallengeParameters": {"USER_ID_FOR_SRP": self.user.username, **parameters},
+        }
+
+    def complete(self) -> dict[str, Any]:
+        remember_ip(self.user, self.context)
+        result = self.emulator.tokens.sign_in(self.pool, self.client, self.user, self.call.issuer)
+        return {"ChallengeParameters": {}, "AuthenticationResult": result}
+
+
+def after_password(sign_in: SignIn) -> dict[str, Any]:
+    user = sign_in.user
+    if user.status == "FORCE_CHANGE_PASSWORD":
+        validity = sign_in.pool.password_policy.temporary_password_validity_days * DAY
+        if sign_in.emulator.now() > user.password_set_at + validity:
+            raise NotAuthorized(TEMPORARY_PASSWORD_EXPIRED)
+        return sign_in.challenge(NEW_PASSWORD_REQUIRED, new_password_parameters(sign_in))
+    return after_first_factor(sign_in)
+
+
+def new_password_parameters(sign_in: SignIn) -> dict[str, str]:
+    user = sign_in.user
+    missing = [name for name in sign_in.pool.required_attributes() if not user.attributes.get(name)]
+    shown = {name: value for name, value in user.attributes.items() if name != "sub"}
+    return {
+        "requiredAttributes": json.dumps([f"userAttributes.{name}" for name in missing]),
+        "userAttributes": json.dumps(shown),
+    }
+
+
+def after_first_factor(sign_in: SignIn) -> dict[str, Any]:
+    """The MFA decision (pool OFF / OPTIONAL / ON, preference, adaptive rule)."""
+    pool, user = sign_in.pool, sign_in.user
+    methods = mfa.usable_methods(pool, user) if pool.mfa_configuration != "OFF" else []
+    if methods:
+        return choose_mfa(sign_in, methods)
+    if pool.mfa_configuration == "ON":
+        can_setup = [m for m in pool.factors() if m != SMS_MFA or "phone_number" in user.attributes]
+        return sign_in.challenge(MFA_SETUP_CHALLENGE, {"MFAS_CAN_SETUP": json.dumps(can_setup)},
+                                 stage="start", can_setup=can_setup)
+    if new_ip_needs_mfa(pool, user, sign_in.context):
+        methods = mfa.usable_methods(pool, user)
+        fallback = mfa.fallback_method(pool, user)
+        if methods:
+            return choose_mfa(sign_in, methods)
+        if fallback is not None:
+            return issue_mfa(sign_in, fallback)
+    return sign_in.complete()
+
+
+def choose_mfa(sign_in: SignIn, methods: list[str]) -> dict[str, Any]:
+    preferred = sign_in.user.mfa.preferred
+    if preferred in methods:
+        return issue_mfa(sign_in, preferred)
+    if len(methods) == 1:
+        return issue_mfa(sign_in, methods[0])
+    return sign_in.challenge(SELECT_MFA_TYPE, {"MFAS_CAN_CHOOSE": json.dumps(methods)},
+                             choices=methods)
+
+
+def issue_mfa(sign_in: SignIn, method: str, *, setup_email: str | None = None) -> dict[str, Any]:
+    if method == SOFTWARE_TOKEN_MFA:
+        return sign_in.challenge(SOFTWARE_TOKEN_MFA, {})
+    medium = delivery.SMS if method == SMS_MFA else delivery.EMAIL
+    sent = sign_in.emulator.courier.send_code(
+        sign_in.pool, sign_in.user, medium, MFA_SETUP if setup_email else MFA,
+        destination=setup_email,
+    )
+    return sign_in.challenge(
+        method,
+        {"CODE_DELIVERY_DELIVERY_MEDIUM": sent.medium, "CODE_DELIVERY_DESTINATION": sent.masked},
+        code=sent.code,
+        code_expires_at=sign_in.emulator.now() + MFA_CODE_VALIDITY_SECONDS,
+        setup_email=setup_email,
+    )
+

@@ -1,0 +1,218 @@
+"""Test hooks under ``/_emulator/``: outbox, call log, faults, clock, reset, TOTP, a page.
+
+These are outside the AWS API; the contract is documented in the README ("Cognito emulator").
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from cognito_emulator import mfa
+from cognito_emulator.faults import Fault
+from cognito_emulator.keys import EMULATOR
+from cognito_emulator.models import Pool, User
+from cognito_emulator.state import Emulator
+from cognito_emulator.validation import operation_model
+
+_templates = jinja2.Environment(
+    loader=jinja2.PackageLoader("cognito_emulator", "templates"),
+    autoescape=True,
+)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/_emulator/health", health)
+    app.router.add_get("/_emulator/outbox", outbox)
+    app.router.add_delete("/_emulator/outbox", clear_outbox)
+    app.router.add_get("/_emulator/calls", calls)
+    app.router.add_get("/_emulator/faults", list_faults)
+    app.router.add_post("/_emulator/faults", add_fault)
+    app.router.add_delete("/_emulator/faults", clear_faults)
+    app.router.add_get("/_emulator/clock", get_clock)
+    app.router.add_post("/_emulator/clock", set_clock)
+    app.router.add_post("/_emulator/reset", reset)
+    app.router.add_get("/_emulator/totp", totp)
+    app.router.add_get("/_emulator/", page)
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any] | None:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def _usernames(emulator: Emulator, name: str, pool_id: str | None) -> set[str]:
+    """``name`` plus the internal usernames it is an alias of."""
+    return {name} | {user.username for _pool, user in emulator.store.users_matching(name, pool_id)}
+
+
+async def outbox(request: web.Request) -> web.Response:
+    emulator = request.app[EMULATOR]
+    name = request.query.get("username")
+    pool_id = request.query.get("pool")
+    wanted = _usernames(emulator, name, pool_id) if name else None
+    messages = [
+        message.to_json()
+        for message in emulator.outbox.messages
+        if (pool_id is None or message.pool_id == pool_id)
+        and (wanted is None or message.username in wanted or message.destination == name)
+    ]
+    return web.json_response({"messages": messages})
+
+
+async def clear_outbox(request: web.Request) -> web.Response:
+    request.app[EMULATOR].outbox.clear()
+    return web.json_response({"messages": []})
+
+
+async def calls(request: web.Request) -> web.Response:
+    operation = request.query.get("operation")
+    records = [
+        record.to_json()
+        for record in request.app[EMULATOR].calls.records
+        if operation is None or record.operation == operation
+    ]
+    return web.json_response({"calls": records})
+
+
+def _fault_json(fault: Fault) -> dict[str, Any]:
+    return {"operation": fault.operation, "error": fault.error, "message": fault.message,
+            "latency_ms": fault.latency_ms, "count": fault.remaining}
+
+
+async def list_faults(request: web.Request) -> web.Response:
+    pending = request.app[EMULATOR].faults.pending()
+    return web.json_response({"faults": [_fault_json(fault) for fault in pending]})
+
+
+async def add_fault(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    if body is None:
+        return _problem(400, "expected a JSON object")
+    operation = body.get("operation")
+    error = body.get("error")
+    latency = body.get("latency_ms", 0)
+    count = body.get("count", 1)
+    if not isinstance(operation, str) or operation_model(operation) is None:
+        return _problem(400, "operation must name a Cognito operation")
+    if error is not None and (not isinstance(error, str) or not error.isidentifier()):
+        return _problem(400, "error must be an error code such as InternalErrorException")
+    if not _non_negative_int(latency) or not _non_negative_int(count) or count == 0:
+        return _problem(400, "latency_ms must be an integer >= 0 and count an integer >= 1")
+    if error is None and latency == 0:
+        return _problem(400, "give an error, a latency_ms, or both")
+    fault = Fault(operation=operation, remaining=count, error=error,
+                  message=str(body.get("message", "")), latency_ms=latency)
+    request.app[EMULATOR].faults.add(fault)
+    return web.json_response(_fault_json(fault), status=201)
+
+
+def _non_negative_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+async def clear_faults(request: web.Request) -> web.Response:
+    request.app[EMULATOR].faults.clear()
+    return web.json_response({"faults": []})
+
+
+def _clock_json(emulator: Emulator) -> dict[str, float]:
+    return {"offset_seconds": emulator.clock.offset_seconds, "now": emulator.now()}
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    return web.json_response(_clock_json(request.app[EMULATOR]))
+
+
+async def set_clock(request: web.Request) -> web.Response:
+    emulator = request.app[EMULATOR]
+    body = await _json_body(request)
+    if body is None or len(body) != 1:
+        return _problem(400, "give exactly one of advance_seconds or offset_seconds")
+    ((key, value),) = body.items()
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    if key not in ("advance_seconds", "offset_seconds") or not is_number:
+        return _problem(400, "give exactly one of advance_seconds or offset_seconds (a number)")
+    if key == "advance_seconds":
+        emulator.clock.advance(value)
+    else:
+        emulator.clock.set_offset(value)
+    return web.json_response(_clock_json(emulator))
+
+
+async def reset(request: web.Request) -> web.Response:
+    request.app[EMULATOR].reset()
+    return web.json_response({"status": "reset"})
+
+
+def _totp_secret(user: User) -> str | None:
+    return user.mfa.totp_secret or user.mfa.pending_totp_secret
+
+
+def _totp_json(emulator: Emulator, pool: Pool, user: User, secret: str) -> dict[str, Any]:
+    now = emulator.now()
+    return {
+        "pool_id": pool.id,
+        "username": user.username,
+        "code": mfa.totp_code(secret, now),
+        "secret": secret,
+        "verified": secret == user.mfa.totp_secret,
+        "seconds_left": mfa.TOTP_STEP_SECONDS - int(now) % mfa.TOTP_STEP_SECONDS,
+    }
+
+
+async def totp(request: web.Request) -> web.Response:
+    emulator = request.app[EMULATOR]
+    name = request.query.get("username")
+    if not name:
+        return _problem(400, "username is required")
+    found = [(pool, user) for pool, user in
+             emulator.store.users_matching(name, request.query.get("pool"))
+             if _totp_secret(user)]
+    if not found:
+        return _problem(404, "no such user with a software token")
+    if len(found) > 1:
+        return _problem(409, "several users match; add pool=<UserPoolId>")
+    pool, user = found[0]
+    secret = _totp_secret(user)
+    assert secret is not None
+    return web.json_response(_totp_json(emulator, pool, user, secret))
+
+
+async def page(request: web.Request) -> web.Response:
+    emulator = request.app[EMULATOR]
+    authenticators = []
+    for pool in emulator.store.pools.values():
+        for user in pool.users.values():
+            secret = _totp_secret(user)
+            if secret:
+                authenticators.append(_totp_json(emulator, pool, user, secret))
+    nonce = secrets.token_urlsafe(16)
+    html = _templates.get_template("index.html").render(
+        messages=list(reversed(emulator.outbox.messages)), authenticators=authenticators,
+        nonce=nonce,
+    )
+    return web.Response(
+        text=html,
+        content_type="text/html",
+        headers={
+            "Content-Security-Policy": f"default-src 'none'; style-src 'nonce-{nonce}'",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )

@@ -1,0 +1,201 @@
+"""Plain data: user pools, app clients, users and what the emulator knows about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Cognito's standard attributes (OIDC claims plus a few of its own). Anything else in a schema
+# is a custom attribute and lives under "custom:".
+STANDARD_ATTRIBUTES = (
+    "sub", "name", "given_name", "family_name", "middle_name", "nickname", "preferred_username",
+    "profile", "picture", "website", "email", "email_verified", "gender", "birthdate",
+    "zoneinfo", "locale", "phone_number", "phone_number_verified", "address", "updated_at",
+)
+
+# The MFA methods as Cognito names them in challenges and UserMFASettingList. Email MFA is
+# EMAIL_OTP on the wire, never "EMAIL_MFA" (cognito-protocol.md section 3).
+SMS_MFA = "SMS_MFA"
+SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
+EMAIL_OTP = "EMAIL_OTP"
+MFA_METHODS = (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP)
+
+
+@dataclass
+class PasswordPolicy:
+    minimum_length: int = 8
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = True
+    temporary_password_validity_days: int = 7
+
+    @classmethod
+    def from_model(cls, policies: dict[str, Any] | None) -> PasswordPolicy:
+        given = (policies or {}).get("PasswordPolicy") or {}
+        default = cls()
+        return cls(
+            minimum_length=given.get("MinimumLength", default.minimum_length),
+            require_uppercase=given.get("RequireUppercase", default.require_uppercase),
+            require_lowercase=given.get("RequireLowercase", default.require_lowercase),
+            require_numbers=given.get("RequireNumbers", default.require_numbers),
+            require_symbols=given.get("RequireSymbols", default.require_symbols),
+            temporary_password_validity_days=given.get(
+                "TemporaryPasswordValidityDays", default.temporary_password_validity_days
+            ),
+        )
+
+    def to_model(self) -> dict[str, Any]:
+        return {
+            "MinimumLength": self.minimum_length,
+            "RequireUppercase": self.require_uppercase,
+            "RequireLowercase": self.require_lowercase,
+            "RequireNumbers": self.require_numbers,
+            "RequireSymbols": self.require_symbols,
+            "TemporaryPasswordValidityDays": self.temporary_password_validity_days,
+        }
+
+
+@dataclass
+class SchemaAttribute:
+    name: str
+    data_type: str = "String"
+    required: bool = False
+    mutable: bool = True
+
+    def to_model(self) -> dict[str, Any]:
+        return {
+            "Name": self.name,
+            "AttributeDataType": self.data_type,
+            "DeveloperOnlyAttribute": False,
+            "Mutable": self.mutable,
+            "Required": self.required,
+        }
+
+
+@dataclass
+class AdaptiveRules:
+    """Emulator-only stand-in for threat protection's risk decisions, set from the seed."""
+
+    blocked_ips: frozenset[str] = frozenset()
+    require_mfa_for_new_ip: bool = False
+
+
+@dataclass
+class Client:
+    pool_id: str
+    client_id: str
+    name: str
+    secret: str | None
+    explicit_auth_flows: list[str] | None
+    created: float
+    auth_session_validity: int = 3
+    propagate_user_context: bool = False
+    prevent_user_existence_errors: str = "LEGACY"
+    enable_token_revocation: bool = True
+    refresh_token_validity: int = 30
+    access_token_validity: int = 60
+    id_token_validity: int = 60
+    token_validity_units: dict[str, str] = field(
+        default_factory=lambda: {"AccessToken": "minutes", "IdToken": "minutes",
+                                 "RefreshToken": "days"}
+    )
+    # Other CreateUserPoolClient members, echoed back by DescribeUserPoolClient.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MfaSettings:
+    sms_enabled: bool = False
+    totp_enabled: bool = False
+    email_enabled: bool = False
+    preferred: str | None = None
+    totp_secret: str | None = None  # verified
+    pending_totp_secret: str | None = None  # associated, not yet verified
+    last_totp_step: int | None = None  # replay protection (RFC 6238 section 5.2)
+
+    def enabled_methods(self) -> list[str]:
+        flags = {SMS_MFA: self.sms_enabled, SOFTWARE_TOKEN_MFA: self.totp_enabled,
+                 EMAIL_OTP: self.email_enabled}
+        return [method for method in MFA_METHODS if flags[method]]
+
+
+@dataclass
+class PendingCode:
+    """A confirmation or reset code sent to the user, waiting to be typed back."""
+
+    code: str
+    expires_at: float
+    attempts: int = 0
+
+
+@dataclass
+class User:
+    username: str
+    attributes: dict[str, str]
+    status: str
+    created: float
+    modified: float
+    salt: int
+    verifier: int
+    password_set_at: float
+    enabled: bool = True
+    mfa: MfaSettings = field(default_factory=MfaSettings)
+    known_ips: set[str] = field(default_factory=set)
+    confirmation_code: PendingCode | None = None
+    reset_code: PendingCode | None = None
+
+    @property
+    def sub(self) -> str:
+        return self.attributes["sub"]
+
+    def attribute_list(self, names: list[str] | None = None) -> list[dict[str, str]]:
+        return [
+            {"Name": name, "Value": value}
+            for name, value in self.attributes.items()
+            if names is None or name in names
+        ]
+
+    def verified(self, attribute: str) -> bool:
+        return self.attributes.get(f"{attribute}_verified") == "true"
+
+
+@dataclass
+class Pool:
+    id: str
+    name: str
+    created: float
+    modified: float
+    password_policy: PasswordPolicy
+    mfa_configuration: str
+    username_attributes: list[str]
+    alias_attributes: list[str]
+    auto_verified_attributes: list[str]
+    schema: dict[str, SchemaAttribute]
+    sms_mfa_enabled: bool
+    totp_mfa_enabled: bool
+    email_mfa_configuration: dict[str, Any] | None
+    sms_mfa_configuration: dict[str, Any] | None
+    adaptive: AdaptiveRules
+    region: str
+    # Other CreateUserPool members, echoed back by DescribeUserPool.
+    extra: dict[str, Any] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:cognito-idp:{self.region}:000000000000:userpool/{self.id}"
+
+    @property
+    def email_mfa_enabled(self) -> bool:
+        return self.email_mfa_configuration is not None
+
+    def factors(self) -> list[str]:
+        """The MFA methods this pool offers, in Cognito's order."""
+        flags = {SMS_MFA: self.sms_mfa_enabled, SOFTWARE_TOKEN_MFA: self.totp_mfa_enabled,
+                 EMAIL_OTP: self.email_mfa_enabled}
+        return [method for method in MFA_METHODS if flags[method]]
+
+    def required_attributes(self) -> list[str]:
+        return [attr.name for attr in self.schema.values() if attr.required and attr.name != "sub"]

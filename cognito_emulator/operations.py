@@ -1,0 +1,47 @@
+"""Which handler serves which Cognito operation (the X-Amz-Target suffix)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cognito_emulator import account, admin, auth, software_token, user_self
+from cognito_emulator.state import Call, Emulator
+
+Handler = Callable[[Emulator, Call], dict[str, Any]]
+
+HANDLERS: dict[str, Handler] = {
+    # setup (admin)
+    "CreateUserPool": admin.create_user_pool,
+    "DescribeUserPool": admin.describe_user_pool,
+    "DeleteUserPool": admin.delete_user_pool,
+    "CreateUserPoolClient": admin.create_user_pool_client,
+    "DescribeUserPoolClient": admin.describe_user_pool_client,
+    "SetUserPoolMfaConfig": admin.set_user_pool_mfa_config,
+    "AdminCreateUser": admin.admin_create_user,
+    "AdminSetUserPassword": admin.admin_set_user_password,
+    "AdminGetUser": admin.admin_get_user,
+    "AdminDeleteUser": admin.admin_delete_user,
+    "AdminUpdateUserAttributes": admin.admin_update_user_attributes,
+    "AdminSetUserMFAPreference": admin.admin_set_user_mfa_preference,
+    "AdminConfirmSignUp": admin.admin_confirm_sign_up,
+    "AdminDisableUser": admin.admin_disable_user,
+    "AdminEnableUser": admin.admin_enable_user,
+    "ListUsers": admin.list_users,
+    # sign-in
+    "InitiateAuth": auth.initiate_auth,
+    "RespondToAuthChallenge": auth.respond_to_auth_challenge,
+    "AssociateSoftwareToken": software_token.associate_software_token,
+    "VerifySoftwareToken": software_token.verify_software_token,
+    "SetUserMFAPreference": user_self.set_user_mfa_preference,
+    "GetUser": user_self.get_user,
+    "GlobalSignOut": user_self.global_sign_out,
+    "RevokeToken": user_self.revoke_token,
+    # account
+    "SignUp": account.sign_up,
+    "ConfirmSignUp": account.confirm_sign_up,
+    "ResendConfirmationCode": account.resend_confirmation_code,
+    "ForgotPassword": account.forgot_password,
+    "ConfirmForgotPassword": account.confirm_forgot_password,
+    "ChangePassword": user_self.change_password,
+}

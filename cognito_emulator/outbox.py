@@ -1,0 +1,38 @@
+"""Messages the emulator "sent": SMS and email codes, kept for tests and the local stack."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+# Why a message was sent, as it appears in the outbox.
+MFA = "MFA"
+MFA_SETUP = "MFA_SETUP"
+SIGN_UP = "SIGN_UP"
+FORGOT_PASSWORD = "FORGOT_PASSWORD"
+INVITATION = "INVITATION"
+
+
+@dataclass
+class Message:
+    pool_id: str
+    username: str
+    medium: str  # "SMS" | "EMAIL"
+    destination: str
+    code: str
+    purpose: str
+    sent_at: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    def send(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def clear(self) -> None:
+        self.messages.clear()

@@ -1,0 +1,107 @@
+"""Cognito's opaque ``Session``: one per challenge step, short-lived, single-use.
+
+Each session is bound to the pool, the app client, the internal username and the challenge it
+expects (cognito-protocol.md section 7). The PASSWORD_VERIFIER step is also reachable through
+its SECRET_BLOCK, because classic SRP clients (pycognito) answer it without a Session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cognito_emulator.clock import Clock
+from cognito_emulator.entropy import Entropy
+from cognito_emulator.errors import SESSION_EXPIRED, SESSION_INVALID, SESSION_USED, NotAuthorized
+
+# 96 random bytes -> 128 url-safe characters: inside the model's 20..2048 (4096 in newer
+# botocore), so a client that stores either limit is exercised.
+SESSION_BYTES = 96
+# Wrong codes allowed on one session before it ends. Cognito's number is undocumented
+# (cognito-protocol.md 12.3); five is the emulator's choice.
+MAX_WRONG_ANSWERS = 5
+
+
+@dataclass
+class AuthSession:
+    token: str
+    pool_id: str
+    client_id: str
+    username: str
+    challenge: str
+    expires_at: float
+    data: dict[str, Any] = field(default_factory=dict)
+    wrong_answers: int = 0
+
+
+class SessionStore:
+    def __init__(self, clock: Clock, entropy: Entropy) -> None:
+        self._clock = clock
+        self._entropy = entropy
+        self._live: dict[str, AuthSession] = {}
+        # Why a dead session died, so the next use gets Cognito's matching message.
+        self._dead: dict[str, str] = {}
+        self._by_secret_block: dict[bytes, str] = {}
+
+    def issue(self, *, pool_id: str, client_id: str, username: str, challenge: str,
+              validity_minutes: int, **data: Any) -> AuthSession:
+        session = AuthSession(
+            token=self._entropy.token(SESSION_BYTES),
+            pool_id=pool_id,
+            client_id=client_id,
+            username=username,
+            challenge=challenge,
+            expires_at=self._clock.now() + validity_minutes * 60,
+            data=data,
+        )
+        self._live[session.token] = session
+        secret_block = data.get("secret_block")
+        if isinstance(secret_block, bytes):
+            self._by_secret_block[secret_block] = session.token
+        return session
+
+    def by_secret_block(self, secret_block: bytes) -> AuthSession:
+        token = self._by_secret_block.get(secret_block)
+        if token is None:
+            raise NotAuthorized(SESSION_INVALID)
+        return self.resolve(token)
+
+    def resolve(self, token: str) -> AuthSession:
+        """The live session for ``token``, or NotAuthorizedException with the reason."""
+        reason = self._dead.get(token)
+        if reason is not None:
+            raise NotAuthorized(reason)
+        session = self._live.get(token)
+        if session is None:
+            raise NotAuthorized(SESSION_INVALID)
+        if self._clock.now() >= session.expires_at:
+            self._end(session, SESSION_EXPIRED)
+            raise NotAuthorized(SESSION_EXPIRED)
+        return session
+
+    def expect(self, token: str, *, client_id: str, challenge: str | tuple[str, ...],
+               username: str | None = None) -> AuthSession:
+        """``resolve`` plus the binding checks: same client, expected step, same user."""
+        session = self.resolve(token)
+        expected = (challenge,) if isinstance(challenge, str) else challenge
+        if (
+            session.client_id != client_id
+            or session.challenge not in expected
+            or (username is not None and session.username != username)
+        ):
+            raise NotAuthorized(SESSION_INVALID)
+        return session
+
+    def consume(self, session: AuthSession) -> None:
+        self._end(session, SESSION_USED)
+
+    def wrong_answer(self, session: AuthSession) -> None:
+        """Count a wrong code; the session survives until MAX_WRONG_ANSWERS."""
+        session.wrong_answers += 1
+        if session.wrong_answers >= MAX_WRONG_ANSWERS:
+            self._end(session, SESSION_INVALID)
+
+    def _end(self, session: AuthSession, reason: str) -> None:
+        # The SECRET_BLOCK index is kept, so a replayed PASSWORD_VERIFIER answer is told why.
+        self._live.pop(session.token, None)
+        self._dead[session.token] = reason

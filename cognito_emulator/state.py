@@ -1,0 +1,68 @@
+"""Everything one emulator instance holds, and the per-request view handlers work with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cognito_emulator.calllog import CallLog, CallRecord
+from cognito_emulator.clock import Clock
+from cognito_emulator.context import CallerContext, caller_context
+from cognito_emulator.delivery import Courier
+from cognito_emulator.entropy import Entropy
+from cognito_emulator.faults import Faults
+from cognito_emulator.models import Client
+from cognito_emulator.outbox import Outbox
+from cognito_emulator.seed import apply_seed
+from cognito_emulator.sessions import SessionStore
+from cognito_emulator.store import Store
+from cognito_emulator.tokens import KeyRing, Tokens
+
+
+class Emulator:
+    """The whole mutable state. ``reset`` rebuilds it from the seed; signing keys stay."""
+
+    def __init__(self, seed: dict[str, Any] | None = None, *, entropy: Entropy | None = None,
+                 clock: Clock | None = None) -> None:
+        self.seed = seed
+        self.entropy = entropy or Entropy()
+        self.clock = clock or Clock()
+        self.keys = KeyRing()
+        self.reset()
+
+    def reset(self) -> None:
+        self.clock.reset()
+        self.store = Store(self.entropy)
+        self.sessions = SessionStore(self.clock, self.entropy)
+        self.outbox = Outbox()
+        self.courier = Courier(self.outbox, self.clock, self.entropy)
+        self.calls = CallLog()
+        self.faults = Faults()
+        self.tokens = Tokens(self.keys, self.clock, self.entropy)
+        if self.seed is not None:
+            apply_seed(self, self.seed)
+
+    def now(self) -> float:
+        return self.clock.now()
+
+
+@dataclass
+class Call:
+    """One AWS API request as a handler sees it."""
+
+    operation: str
+    body: dict[str, Any]
+    source_ip: str
+    issuer: str  # the base URL that prefixes every token's ``iss``
+    region: str
+    record: CallRecord
+
+    def caller(self, client: Client | None) -> CallerContext:
+        """Interpret UserContextData for ``client`` and note it in the call log."""
+        context = caller_context(client, self.body, self.source_ip)
+        if client is not None:
+            self.record.client_id = client.client_id
+        self.record.user_context_data = context.user_context_data
+        self.record.ip_honoured = context.ip_honoured
+        self.record.effective_ip = context.effective_ip
+        return context

@@ -1,0 +1,181 @@
+"""Cognito's tokens: RS256 ID and access JWTs with its claims, opaque refresh tokens, JWKS.
+
+Each pool gets its own RSA key when it first signs something; keys survive a reset (a cached
+JWKS in a running gateway stays valid). Refresh tokens are random strings that index a record,
+which is what lets RevokeToken and GlobalSignOut invalidate them and the access tokens minted
+from the same sign-in (same ``origin_jti``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from cognito_emulator.clock import Clock
+from cognito_emulator.entropy import Entropy
+from cognito_emulator.errors import (
+    ACCESS_TOKEN_EXPIRED,
+    ACCESS_TOKEN_INVALID,
+    ACCESS_TOKEN_REVOKED,
+    NotAuthorized,
+)
+from cognito_emulator.models import Client, Pool, User
+
+ACCESS_SCOPE = "aws.cognito.signin.user.admin"
+_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+_BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
+
+
+@dataclass
+class SigningKey:
+    kid: str
+    private: rsa.RSAPrivateKey
+
+    def jwk(self) -> dict[str, str]:
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.private.public_key()))
+        return {"alg": "RS256", "e": public["e"], "kid": self.kid, "kty": "RSA",
+                "n": public["n"], "use": "sig"}
+
+
+class KeyRing:
+    """One RSA key per pool id, created on first use and kept across resets."""
+
+    def __init__(self) -> None:
+        self._by_pool: dict[str, SigningKey] = {}
+        self._pool_by_kid: dict[str, str] = {}
+
+    def key(self, pool_id: str) -> SigningKey:
+        key = self._by_pool.get(pool_id)
+        if key is None:
+            private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            key = SigningKey(kid=str(uuid.uuid4()), private=private)
+            self._by_pool[pool_id] = key
+            self._pool_by_kid[key.kid] = pool_id
+        return key
+
+    def pool_for(self, kid: str) -> str | None:
+        return self._pool_by_kid.get(kid)
+
+
+@dataclass
+class RefreshRecord:
+    pool_id: str
+    client_id: str
+    username: str
+    origin_jti: str
+    auth_time: int
+    expires_at: float
+
+
+class Tokens:
+    def __init__(self, keys: KeyRing, clock: Clock, entropy: Entropy) -> None:
+        self._keys = keys
+        self._clock = clock
+        self._entropy = entropy
+        self.refresh_tokens: dict[str, RefreshRecord] = {}
+        self.revoked_origins: set[str] = set()
+
+    # -- issuing -------------------------------------------------------------------------
+    def sign_in(self, pool: Pool, client: Client, user: User, issuer: str) -> dict[str, Any]:
+        """AuthenticationResult for a completed sign-in: ID, access and refresh token."""
+        now = int(self._clock.now())
+        origin_jti = str(uuid.uuid4())
+        refresh_token = self._entropy.token(96)
+        self.refresh_tokens[refresh_token] = RefreshRecord(
+            pool_id=pool.id, client_id=client.client_id, username=user.username,
+            origin_jti=origin_jti, auth_time=now,
+            expires_at=now + _lifetime(client, "RefreshToken", client.refresh_token_validity),
+        )
+        result = self.mint(pool, client, user, issuer, origin_jti=origin_jti, auth_time=now)
+        result["RefreshToken"] = refresh_token
+        return result
+
+    def mint(self, pool: Pool, client: Client, user: User, issuer: str, *, origin_jti: str,
+             auth_time: int) -> dict[str, Any]:
+        """ID and access tokens for one sign-in family (also used by REFRESH_TOKEN_AUTH)."""
+        now = int(self._clock.now())
+        event_id = str(uuid.uuid4())
+        access_lifetime = _lifetime(client, "AccessToken", client.access_token_validity)
+        id_lifetime = _lifetime(client, "IdToken", client.id_token_validity)
+        common = {"sub": user.sub, "iss": f"{issuer}/{pool.id}", "origin_jti": origin_jti,
+                  "event_id": event_id, "auth_time": auth_time, "iat": now}
+        access = {**common, "client_id": client.client_id, "token_use": "access",
+                  "scope": ACCESS_SCOPE, "exp": now + access_lifetime, "jti": str(uuid.uuid4()),
+                  "username": user.username}
+        identity = {**_attribute_claims(user), **common, "cognito:username": user.username,
+                    "aud": client.client_id, "token_use": "id", "exp": now + id_lifetime,
+                    "jti": str(uuid.uuid4())}
+        return {
+            "AccessToken": self._sign(pool.id, access),
+            "ExpiresIn": access_lifetime,
+            "TokenType": "Bearer",
+            "IdToken": self._sign(pool.id, identity),
+        }
+
+    def _sign(self, pool_id: str, claims: dict[str, Any]) -> str:
+        key = self._keys.key(pool_id)
+        return jwt.encode(claims, key.private, algorithm="RS256", headers={"kid": key.kid})
+
+    def jwks(self, pool_id: str) -> dict[str, Any]:
+        return {"keys": [self._keys.key(pool_id).jwk()]}
+
+    # -- checking ------------------------------------------------------------------------
+    def access_claims(self, token: str) -> dict[str, Any]:
+        """Claims of a valid access token, or NotAuthorizedException with Cognito's reason."""
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+            pool_id = self._keys.pool_for(kid) if isinstance(kid, str) else None
+            if pool_id is None:
+                raise NotAuthorized(ACCESS_TOKEN_INVALID)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._keys.key(pool_id).private.public_key(),
+                algorithms=["RS256"],
+                # Expiry is judged against the emulator's clock below, not the wall clock.
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
+                         "verify_aud": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise NotAuthorized(ACCESS_TOKEN_INVALID) from exc
+        if claims.get("token_use") != "access" or not str(claims.get("iss", "")).endswith(
+            f"/{pool_id}"
+        ):
+            raise NotAuthorized(ACCESS_TOKEN_INVALID)
+        if claims.get("origin_jti") in self.revoked_origins:
+            raise NotAuthorized(ACCESS_TOKEN_REVOKED)
+        if int(claims.get("exp", 0)) <= self._clock.now():
+            raise NotAuthorized(ACCESS_TOKEN_EXPIRED)
+        claims["_pool_id"] = pool_id
+        return claims
+
+    def is_access_or_id_token(self, token: str) -> bool:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError:
+            return False
+        return isinstance(kid, str) and self._keys.pool_for(kid) is not None
+
+    # -- revoking ------------------------------------------------------------------------
+    def revoke(self, record: RefreshRecord) -> None:
+        self.revoked_origins.add(record.origin_jti)
+
+    def sign_out_everywhere(self, pool_id: str, username: str) -> None:
+        for record in self.refresh_tokens.values():
+            if record.pool_id == pool_id and record.username == username:
+                self.revoked_origins.add(record.origin_jti)
+
+
+def _lifetime(client: Client, which: str, amount: int) -> int:
+    return amount * _UNIT_SECONDS[client.token_validity_units.get(which, "minutes")]
+
+
+def _attribute_claims(user: User) -> dict[str, Any]:
+    claims: dict[str, Any] = {}
+    for name, value in user.attributes.items():
+        claims[name] = value == "true" if name in _BOOLEAN_CLAIMS else value
+    return claims
