@@ -68,10 +68,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         catalogs.negotiate(request.headers.get("Accept-Language"))
     )
     started = time.perf_counter()
-    try:
-        response = await handler(request)
-    except web.HTTPException as exc:  # redirects raised by handlers
-        response = exc
+    response = await handler(request)
     stale: set[str] = request[STALE_COOKIES]
     if stale:
         clear_cookies(request, response, stale)

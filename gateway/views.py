@@ -34,8 +34,9 @@ routes = web.RouteTableDef()
 _URL_NOTICES = frozenset({"signed_out", "flow_expired"})
 
 
-def _see_other(location: str) -> web.HTTPSeeOther:
-    return web.HTTPSeeOther(location)
+def _see_other(location: str) -> web.Response:
+    # A plain response rather than a raised HTTPSeeOther: cookies set on it go out as they are.
+    return web.Response(status=303, headers={"Location": location})
 
 
 def _return_to(request: web.Request, value: str | None) -> str:
@@ -96,7 +97,7 @@ def _login_form(
 async def login_page(request: web.Request) -> web.StreamResponse:
     return_to = _return_to(request, request.query.get("return_to"))
     if await request.app[SESSIONS].load(read_ticket(request, Purpose.SESSION)):
-        raise _see_other(return_to)
+        return _see_other(return_to)
     ticket = read_ticket(request, Purpose.FLOW)
     restarted = await request.app[SIGN_IN].notice(ticket)
     notice = request.query.get("notice")
@@ -183,9 +184,9 @@ def _step_page(
 async def step_page(request: web.Request) -> web.StreamResponse:
     pending = await request.app[SIGN_IN].current(read_ticket(request, Purpose.FLOW))
     if pending is None:
-        raise _see_other("/login")
+        return _see_other("/login")
     if pending.prompt.view != request.match_info["view"]:
-        raise _see_other(f"/login/{pending.prompt.view}")
+        return _see_other(f"/login/{pending.prompt.view}")
     return _step_page(request, pending)
 
 
@@ -202,13 +203,13 @@ async def step_submit(request: web.Request) -> web.StreamResponse:
         )
     except errors.GatewayError as error:
         if error.restart:
-            raise _see_other("/login?notice=flow_expired" if error.code == "flow_expired"
-                             else "/login") from None
+            return _see_other("/login?notice=flow_expired" if error.code == "flow_expired"
+                             else "/login")
         pending = await sign_in.current(ticket)
         if pending is None:
-            raise _see_other("/login") from None
+            return _see_other("/login")
         if isinstance(error, errors.ChallengeMismatch):
-            raise _see_other(f"/login/{pending.prompt.view}") from None
+            return _see_other(f"/login/{pending.prompt.view}")
         return _step_page(request, pending, error)
     return _finish(request, outcome)
 
@@ -221,7 +222,7 @@ async def home(request: web.Request) -> web.StreamResponse:
     ticket = read_ticket(request, Purpose.SESSION)
     session = await request.app[SESSIONS].load(ticket)
     if session is None or ticket is None:
-        raise _see_other("/login")
+        return _see_other("/login")
     user = session.user
     return page(
         request,

@@ -1,0 +1,213 @@
+"""Two ways to drive one sign-in: the hosted pages (forms, 303s) and the JSON API.
+
+Scenarios are written once against :class:`Step` and run through both drivers, which is how the
+suite shows the two faces share one flow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+
+from tests.gateway.html import Page
+
+API_HEADERS = {"X-CSRF": "1"}
+
+
+@dataclass
+class Step:
+    """Where the sign-in is: waiting on a page/challenge, signed in, or refused."""
+
+    view: str | None = None  # e.g. "authenticator-code"; None once signed in
+    challenge: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    user: dict[str, Any] | None = None
+    error: str | None = None  # a stable error code, when the last answer was refused
+    status: int = 200
+    page: Page | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+
+class Driver(Protocol):
+    name: str
+    client: TestClient
+
+    async def login(self, username: str, password: str, **extra: str) -> Step: ...
+    async def answer(self, step: Step, answers: dict[str, str], **extra: str) -> Step: ...
+    async def session(self) -> dict[str, Any] | None: ...
+    async def logout(self) -> None: ...
+
+
+# --- hosted pages ---------------------------------------------------------------------------
+
+# The error summary's sentence -> error code, from the English catalog.
+def _error_codes() -> dict[str, str]:
+    import json
+    from pathlib import Path
+
+    catalog = json.loads(
+        (Path(__file__).parents[2] / "gateway" / "locales" / "en.json").read_text()
+    )
+    return {text: key.split(".", 1)[1] for key, text in catalog.items()
+            if key.startswith("error.") and not key.startswith("error.invalid.")
+            and key != "error.summary"}
+
+
+_ERRORS = _error_codes()
+
+
+class HtmlDriver:
+    name = "html"
+
+    def __init__(self, client: TestClient, headers: dict[str, str] | None = None) -> None:
+        self.client = client
+        self.headers = headers or {}
+        self.responses: list[ClientResponse] = []
+
+    async def get(self, path: str) -> Page:
+        response = await self.client.get(path, headers=self.headers, allow_redirects=False)
+        self.responses.append(response)
+        return Page.parse(response.status, path, await response.text(), dict(response.headers))
+
+    async def post(self, path: str, fields: dict[str, str]) -> ClientResponse:
+        response = await self.client.post(
+            path, data=fields, headers=self.headers, allow_redirects=False
+        )
+        self.responses.append(response)
+        return response
+
+    async def submit(self, page: Page, action: str, answers: dict[str, str]) -> ClientResponse:
+        form = page.form(action)
+        return await self.post(action, {**form.fields, **answers})
+
+    async def _land(self, response: ClientResponse) -> Step:
+        """Follow one 303, or read the re-rendered form, and say where we are."""
+        if response.status == 303:
+            location = response.headers["Location"]
+            page = await self.get(location)
+            while page.status == 303:  # e.g. /login -> / when already signed in
+                location = page.headers["Location"]
+                page = await self.get(location)
+            return self._read(page, location)
+        page = Page.parse(response.status, str(response.url.path), await response.text(),
+                          dict(response.headers))
+        return self._read(page, str(response.url.path))
+
+    def _read(self, page: Page, location: str) -> Step:
+        error = None
+        if "error-summary" in page.by_id:
+            summary = page.by_id["error-summary"]
+            error = next((code for text, code in _ERRORS.items() if text in summary),
+                         "invalid_request")
+        notice = next((code for text, code in _ERRORS.items()
+                       if any(a.get("class") == "notice" for a in page.elements_named("p"))
+                       and text in page.text), None)
+        if location.startswith("/login/"):
+            form = page.form(location)
+            return Step(view=location.removeprefix("/login/"),
+                        challenge=form.fields.get("challenge"),
+                        parameters=self._parameters(page), error=error, status=page.status,
+                        page=page)
+        if location.startswith("/login"):
+            return Step(view="login", error=error or notice, status=page.status, page=page)
+        if page.status == 200 and page.forms and page.forms[0].action == "/logout":
+            return Step(user={"text": page.text}, status=page.status, page=page)
+        return Step(view=None, error=error or "unexpected_page", status=page.status, page=page)
+
+    @staticmethod
+    def _parameters(page: Page) -> dict[str, Any]:
+        parameters: dict[str, Any] = {}
+        if "totp-secret" in page.by_id:
+            parameters["secret_code"] = page.by_id["totp-secret"].replace(" ", "")
+        options = [o for f in page.forms for o in f.options.get("mfa_type", [])]
+        if options:
+            parameters["options"] = options
+        masked = re.search(r"sent a code to (\S+)\.", page.text)
+        if masked:
+            parameters["destination"] = masked.group(1)
+        return parameters
+
+    async def login(self, username: str, password: str, **extra: str) -> Step:
+        page = await self.get("/login")
+        response = await self.submit(page, "/login",
+                                     {"username": username, "password": password, **extra})
+        return await self._land(response)
+
+    async def answer(self, step: Step, answers: dict[str, str], **extra: str) -> Step:
+        assert step.page is not None and step.view is not None
+        action = f"/login/{step.view}"
+        response = await self.submit(step.page, action, {**answers, **extra})
+        return await self._land(response)
+
+    async def session(self) -> dict[str, Any] | None:
+        page = await self.get("/")
+        return {"text": page.text} if page.status == 200 else None
+
+    async def logout(self) -> None:
+        page = await self.get("/")
+        response = await self.submit(page, "/logout", {})
+        assert response.status == 303
+
+
+# --- JSON API -------------------------------------------------------------------------------
+
+
+class JsonDriver:
+    name = "json"
+
+    def __init__(self, client: TestClient, headers: dict[str, str] | None = None) -> None:
+        self.client = client
+        self.headers = {**API_HEADERS, **(headers or {})}
+        self.responses: list[ClientResponse] = []
+
+    async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        response = await self.client.request(
+            method, path, json=body, headers=self.headers, allow_redirects=False
+        )
+        self.responses.append(response)
+        assert response.status < 300 or response.status >= 400, "the API never redirects"
+        payload = await response.json() if response.content_type == "application/json" else None
+        return response.status, payload
+
+    @staticmethod
+    def _read(status: int, body: dict[str, Any]) -> Step:
+        if "error" in body:
+            return Step(error=body["error"]["code"], status=status, parameters=body["error"])
+        if body["status"] == "authenticated":
+            return Step(user=body["user"], status=status)
+        challenge = body["challenge"]
+        return Step(view=challenge["step"], challenge=challenge["name"],
+                    parameters=challenge["parameters"], status=status)
+
+    async def login(self, username: str, password: str, **extra: str) -> Step:
+        status, body = await self.call(
+            "POST", "/auth/login", {"username": username, "password": password, **extra}
+        )
+        return self._read(status, body)
+
+    async def answer(self, step: Step, answers: dict[str, str], **extra: str) -> Step:
+        status, body = await self.call(
+            "POST", "/auth/challenge", {"challenge": step.challenge, "answers": answers, **extra}
+        )
+        step_after = self._read(status, body)
+        if step_after.error and step_after.view is None and not step_after.parameters.get(
+            "restart"
+        ):
+            # A refused answer leaves the flow where it was.
+            step_after.view, step_after.challenge = step.view, step.challenge
+        return step_after
+
+    async def session(self) -> dict[str, Any] | None:
+        status, body = await self.call("GET", "/auth/session")
+        return body["user"] if status == 200 else None
+
+    async def logout(self) -> None:
+        status, _ = await self.call("POST", "/auth/logout")
+        assert status == 204
