@@ -233,7 +233,11 @@ def _password_claim(emulator: Emulator, pool: Pool, client: Client, body: dict[s
         secret_block = base64.b64decode(block_text, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise NotAuthorized(INCORRECT_CREDENTIALS) from exc
-    session = emulator.sessions.by_secret_block(secret_block)
+    found = emulator.sessions.by_secret_block(secret_block)
+    if found is None:
+        # A SECRET_BLOCK we never issued: tampered with, as far as the claim is concerned.
+        raise NotAuthorized(INCORRECT_CREDENTIALS)
+    session = found
     given_session = body.get("Session")
     if session.client_id != client.client_id or (given_session and given_session != session.token):
         raise NotAuthorized(SESSION_INVALID)

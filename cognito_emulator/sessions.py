@@ -60,11 +60,11 @@ class SessionStore:
             self._by_secret_block[secret_block] = session.token
         return session
 
-    def by_secret_block(self, secret_block: bytes) -> AuthSession:
+    def by_secret_block(self, secret_block: bytes) -> AuthSession | None:
+        """The PASSWORD_VERIFIER session a SECRET_BLOCK was issued with (None if it never was);
+        raises like ``resolve`` if that session is spent or expired."""
         token = self._by_secret_block.get(secret_block)
-        if token is None:
-            raise NotAuthorized(SESSION_INVALID)
-        return self.resolve(token)
+        return None if token is None else self.resolve(token)
 
     def resolve(self, token: str) -> AuthSession:
         """The live session for ``token``, or NotAuthorizedException with the reason."""
