@@ -52,8 +52,9 @@ def cognito(url: str, **config: Any) -> Any:
 def hook(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
     """Call a /_emulator/ hook; (status, decoded JSON or text)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(  # noqa: S310 - the emulator on loopback
+        f"{url}{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as reply:  # noqa: S310 - loopback
             status, raw, kind = reply.status, reply.read(), reply.headers.get_content_type()
@@ -65,7 +66,7 @@ def hook(url: str, method: str, path: str, body: Any = None) -> tuple[int, Any]:
 def raw_call(url: str, target: str, body: bytes, headers: dict[str, str] | None = None
              ) -> tuple[int, dict[str, str], Any]:
     """POST bytes straight to the API, for what botocore refuses to send."""
-    request = urllib.request.Request(url + "/", data=body, method="POST", headers={
+    request = urllib.request.Request(url + "/", data=body, method="POST", headers={  # noqa: S310
         "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": target, **(headers or {}),
     })
     try:
