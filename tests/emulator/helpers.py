@@ -40,10 +40,10 @@ SECRETS = {GATEWAY: GATEWAY_SECRET, SETUP_CLIENT: SETUP_SECRET,
            NO_PROPAGATION: NO_PROPAGATION_SECRET, LONG_SESSIONS: LONG_SESSIONS_SECRET}
 
 
-def cognito(url: str, **config: Any) -> Any:
+def cognito(url: str, region: str = "us-east-1", **config: Any) -> Any:
     """A real boto3 client aimed at the emulator, retries off so every call is seen once."""
     return boto3.client(
-        "cognito-idp", endpoint_url=url, region_name="us-east-1",
+        "cognito-idp", endpoint_url=url, region_name=region,
         aws_access_key_id="x", aws_secret_access_key="x",
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}, **config),
     )
