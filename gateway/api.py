@@ -6,10 +6,10 @@ JSON bodies and answers JSON, never a redirect.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp import web
 
 from gateway.challenges import Prompt
@@ -31,7 +31,8 @@ from gateway.web import (
 )
 
 routes = web.RouteTableDef()
-OPENAPI: dict[str, Any] = json.loads((Path(__file__).parent / "openapi.json").read_text())
+# Written as YAML for people, served as JSON for tools.
+OPENAPI: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "openapi.yaml").read_text())
 
 
 def _challenge(request: web.Request, pending: Pending) -> dict[str, Any]:

@@ -1,0 +1,68 @@
+"""compose.yaml is valid against the Compose Specification's schema (no Docker engine runs
+here), and what it configures actually works: every gateway's environment passes the
+gateway's own validation and points at services that exist."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from gateway.config import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
+SCHEMA = json.loads((ROOT / "tests" / "data" / "compose-spec.json").read_text())
+
+
+def interpolate(value: str) -> str:
+    """Compose's ${VAR:-default} with nothing set: the default."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
+def gateway_services() -> dict[str, dict[str, Any]]:
+    return {
+        name: service for name, service in COMPOSE["services"].items()
+        if "GATEWAY_USER_POOL_ID" in service.get("environment", {})
+    }
+
+
+def test_compose_file_matches_the_specification() -> None:
+    jsonschema.Draft7Validator(SCHEMA).validate(COMPOSE)
+
+
+def test_the_stack_has_what_the_readme_promises() -> None:
+    services = COMPOSE["services"]
+    assert {"redis", "emulator"} <= set(services)
+    assert len(gateway_services()) == 2
+    for name, service in services.items():
+        assert "healthcheck" in service, f"{name} has no healthcheck"
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown {dependency}"
+
+
+def test_every_gateway_environment_is_valid_and_wired() -> None:
+    seed = yaml.safe_load((ROOT / "cognito_emulator" / "demo_seed.yaml").read_text())
+    clients = {c["ClientId"]: (pool["Id"], c.get("ClientSecret"))
+               for pool in seed["pools"] for c in pool["Clients"]}
+    for name, service in gateway_services().items():
+        env = {k: interpolate(str(v)) for k, v in service["environment"].items()}
+        settings = load_settings(env)
+        assert clients[settings.client_id][0] == settings.user_pool_id, name
+        assert settings.client_secret is not None
+        assert clients[settings.client_id][1] == settings.client_secret.reveal(), name
+        for url in (settings.redis_url.reveal(), settings.cognito_endpoint or ""):
+            host = re.match(r"\w+://([^:/]+)", url)
+            assert host and host.group(1) in COMPOSE["services"], f"{name}: {url}"
+
+
+def test_the_emulator_serves_the_demo_seed() -> None:
+    command = COMPOSE["services"]["emulator"]["command"]
+    seed = command[command.index("--seed") + 1]
+    assert seed.endswith("cognito_emulator/demo_seed.yaml")
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY cognito_emulator ./cognito_emulator" in dockerfile
