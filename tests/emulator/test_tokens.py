@@ -78,7 +78,7 @@ def test_tokens_verify_against_the_pools_jwks_and_carry_cognitos_claims(idp: Any
 
 
 def test_jwks_of_an_unknown_pool_is_not_found(url: str) -> None:
-    status, body = hook(url, "GET", "/us-east-1_NoSuchPool/.well-known/jwks.json")
+    status, _ = hook(url, "GET", "/us-east-1_NoSuchPool/.well-known/jwks.json")
     assert status == 404
 
 
