@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from typing import Any
@@ -81,8 +82,8 @@ def secret_hash(username: str, client_id: str = GATEWAY) -> str:
 
 
 def outbox(url: str, username: str, **query: str) -> list[dict[str, Any]]:
-    extra = "".join(f"&{key}={value}" for key, value in query.items())
-    status, body = hook(url, "GET", f"/_emulator/outbox?username={username}{extra}")
+    encoded = urllib.parse.urlencode({"username": username, **query})
+    status, body = hook(url, "GET", f"/_emulator/outbox?{encoded}")
     assert status == 200
     return list(body["messages"])
 
@@ -92,7 +93,7 @@ def last_code(url: str, username: str) -> str:
 
 
 def totp(url: str, username: str, pool: str | None = None) -> dict[str, Any]:
-    query = f"username={username}" + (f"&pool={pool}" if pool else "")
+    query = urllib.parse.urlencode({"username": username, **({"pool": pool} if pool else {})})
     status, body = hook(url, "GET", f"/_emulator/totp?{query}")
     assert status == 200, body
     return dict(body)
