@@ -84,7 +84,9 @@ def after_first_factor(sign_in: SignIn) -> dict[str, Any]:
     if methods:
         return choose_mfa(sign_in, methods)
     if pool.mfa_configuration == "ON":
-        can_setup = [m for m in pool.factors() if m != SMS_MFA or "phone_number" in user.attributes]
+        # SMS is left out: MFA_SETUP cannot enrol a phone (Cognito wants the number added and
+        # the sign-in restarted), and offering it would be a dead end.
+        can_setup = [method for method in pool.factors() if method != SMS_MFA]
         return sign_in.challenge(MFA_SETUP_CHALLENGE, {"MFAS_CAN_SETUP": json.dumps(can_setup)},
                                  stage="start", can_setup=can_setup)
     if new_ip_needs_mfa(pool, user, sign_in.context):
