@@ -64,12 +64,14 @@ def translate(code: str, message: str, status: int) -> errors.GatewayError:
         case "UserNotFoundException" | "UserNotConfirmedException":
             # Same answer as a wrong password: anything else tells a stranger who has an account.
             return errors.InvalidCredentials(reason)
+        # Every one-time code arrives in the form field "code"; naming it lets an SPA put the
+        # message next to the field, as the pages do.
         case "CodeMismatchException" | "EnableSoftwareTokenMFAException":
-            return errors.InvalidCode(reason)
+            return errors.InvalidCode(reason, field="code")
         case "ExpiredCodeException":
             if "used once" in message:
-                return errors.CodeAlreadyUsed(reason)
-            return errors.CodeExpired(reason)
+                return errors.CodeAlreadyUsed(reason, field="code")
+            return errors.CodeExpired(reason, field="code")
         case "InvalidPasswordException":
             # The policy text after the colon is Cognito's description of the rules: safe.
             _, _, rules = message.partition(": ")
@@ -201,7 +203,7 @@ class Cognito:
             "verify_software_token", Session=session, UserCode=code, FriendlyDeviceName="Gateway"
         )
         if reply.get("Status") != "SUCCESS":
-            raise errors.InvalidCode("VerifySoftwareToken status ERROR")
+            raise errors.InvalidCode("VerifySoftwareToken status ERROR", field="code")
         return str(reply.get("Session") or session)
 
     async def revoke_token(self, refresh_token: str) -> None:

@@ -75,7 +75,8 @@ class InvalidCode(GatewayError):
 
 
 class CodeExpired(GatewayError):
-    code, status = "code_expired", 400
+    # A sign-in cannot ask Cognito for a new MFA code; only a new InitiateAuth sends one.
+    code, status, restart = "code_expired", 400, True
 
 
 class CodeAlreadyUsed(GatewayError):
