@@ -23,6 +23,8 @@ from gateway.signing import Purpose
 from gateway.web import (
     CLEAR_SITE_DATA,
     clear_ticket,
+    current_session,
+    end_replaced_session,
     read_json,
     read_ticket,
     request_context,
@@ -53,7 +55,7 @@ def _challenge(request: web.Request, pending: Pending) -> dict[str, Any]:
     }
 
 
-def _respond(request: web.Request, outcome: Outcome) -> web.StreamResponse:
+async def _respond(request: web.Request, outcome: Outcome) -> web.StreamResponse:
     match outcome:
         case Pending():
             response = web.json_response(
@@ -61,6 +63,7 @@ def _respond(request: web.Request, outcome: Outcome) -> web.StreamResponse:
             )
             set_ticket(request, response, Purpose.FLOW, outcome.ticket)
         case SignedIn(ticket, session, return_to):
+            await end_replaced_session(request)
             response = web.json_response(
                 {"status": "authenticated", "user": session.user, "return_to": return_to}
             )
@@ -81,7 +84,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     outcome = await request.app[SIGN_IN].start(
         username, password, return_to, context, previous=read_ticket(request, Purpose.FLOW)
     )
-    return _respond(request, outcome)
+    return await _respond(request, outcome)
 
 
 @routes.post("/auth/challenge")
@@ -96,15 +99,16 @@ async def challenge(request: web.Request) -> web.StreamResponse:
     outcome = await request.app[SIGN_IN].answer(
         read_ticket(request, Purpose.FLOW), name, answers, context
     )
-    return _respond(request, outcome)
+    return await _respond(request, outcome)
 
 
 @routes.get("/auth/session")
 async def session(request: web.Request) -> web.StreamResponse:
-    current = await request.app[SESSIONS].load(read_ticket(request, Purpose.SESSION))
+    current = await current_session(request)
     if current is None:
         raise NotSignedIn("no session")
-    return web.json_response({"user": current.user})
+    _, signed_in = current
+    return web.json_response({"user": signed_in.user})
 
 
 @routes.post("/auth/logout")

@@ -22,6 +22,8 @@ from gateway.signing import Purpose, Ticket
 from gateway.web import (
     CLEAR_SITE_DATA,
     clear_ticket,
+    current_session,
+    end_replaced_session,
     read_form,
     read_ticket,
     request_context,
@@ -48,12 +50,13 @@ def _require_csrf(request: web.Request, form: dict[str, str], ticket: Ticket | N
         raise errors.CsrfFailed("form token missing or not bound to this cookie")
 
 
-def _finish(request: web.Request, outcome: Outcome) -> web.StreamResponse:
+async def _finish(request: web.Request, outcome: Outcome) -> web.StreamResponse:
     match outcome:
         case Pending(ticket, _, prompt):
             response = _see_other(f"/login/{prompt.view}")
             set_ticket(request, response, Purpose.FLOW, ticket)
         case SignedIn(ticket, _, return_to):
+            await end_replaced_session(request)
             response = _see_other(return_to)
             set_ticket(request, response, Purpose.SESSION, ticket)
             clear_ticket(request, response, Purpose.FLOW)
@@ -96,7 +99,7 @@ def _login_form(
 @routes.get("/login")
 async def login_page(request: web.Request) -> web.StreamResponse:
     return_to = _return_to(request, request.query.get("return_to"))
-    if await request.app[SESSIONS].load(read_ticket(request, Purpose.SESSION)):
+    if await current_session(request) is not None:
         return _see_other(return_to)
     ticket = read_ticket(request, Purpose.FLOW)
     restarted = await request.app[SIGN_IN].notice(ticket)
@@ -126,7 +129,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     except errors.GatewayError as error:
         return _login_form(request, ticket, username=username.strip()[:128],
                            return_to=return_to, error=error)
-    return _finish(request, outcome)
+    return await _finish(request, outcome)
 
 
 @routes.post("/login/cancel")
@@ -211,7 +214,7 @@ async def step_submit(request: web.Request) -> web.StreamResponse:
         if isinstance(error, errors.ChallengeMismatch):
             return _see_other(f"/login/{pending.prompt.view}")
         return _step_page(request, pending, error)
-    return _finish(request, outcome)
+    return await _finish(request, outcome)
 
 
 # --- signed in --------------------------------------------------------------------------------
@@ -219,10 +222,10 @@ async def step_submit(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/")
 async def home(request: web.Request) -> web.StreamResponse:
-    ticket = read_ticket(request, Purpose.SESSION)
-    session = await request.app[SESSIONS].load(ticket)
-    if session is None or ticket is None:
+    current = await current_session(request)
+    if current is None:
         return _see_other("/login")
+    ticket, session = current
     user = session.user
     return page(
         request,

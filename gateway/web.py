@@ -10,7 +10,9 @@ from multidict import MultiMapping
 
 from gateway.context import MAX_ENCODED_DATA, RequestContext, client_ip
 from gateway.errors import InvalidRequest, UnsupportedMediaType
-from gateway.keys import SETTINGS, SIGNING, STALE_COOKIES
+from gateway.keys import COGNITO, SESSIONS, SETTINGS, SIGNING, STALE_COOKIES
+from gateway.logout import sign_out
+from gateway.sessions import UserSession
 from gateway.signing import Purpose, Ticket
 
 _COOKIE_NAMES = {Purpose.FLOW: "gw-flow", Purpose.SESSION: "gw-session"}
@@ -42,6 +44,28 @@ def read_ticket(request: web.Request, purpose: Purpose) -> Ticket | None:
     if ticket is None:
         request[STALE_COOKIES].add(name)
     return ticket
+
+
+async def current_session(request: web.Request) -> tuple[Ticket, UserSession] | None:
+    """The signed-in session behind the session cookie, or None. A cookie that verifies but
+    names no live session (signed out, timed out, deleted) is cleared like a forged one, so
+    every kind of dead cookie gets the same answer."""
+    ticket = read_ticket(request, Purpose.SESSION)
+    if ticket is None:
+        return None
+    session = await request.app[SESSIONS].load(ticket)
+    if session is None:
+        request[STALE_COOKIES].add(cookie_name(request, Purpose.SESSION))
+        return None
+    return ticket, session
+
+
+async def end_replaced_session(request: web.Request) -> None:
+    """Signing in ends the session this browser already carried: neither a planted id
+    (fixation) nor an earlier sign-in lives on beside the new session."""
+    ticket = read_ticket(request, Purpose.SESSION)
+    if ticket is not None:
+        await sign_out(request.app[SESSIONS], request.app[COGNITO], ticket)
 
 
 def set_ticket(
