@@ -168,3 +168,11 @@ def secret_hash_mismatch(client_id: str) -> str:
 
 def missing_parameter(name: str) -> str:
     return f"Missing required parameter {name}"
+
+
+def required_parameter(parameters: dict[str, str], name: str) -> str:
+    """A key of AuthParameters / ChallengeResponses that this step cannot do without."""
+    value = parameters.get(name)
+    if not value:
+        raise InvalidParameter(missing_parameter(name))
+    return value

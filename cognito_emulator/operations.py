@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cognito_emulator import account, admin, auth, software_token, user_self
+from cognito_emulator import account, admin, answers, auth, software_token, user_self
 from cognito_emulator.state import Call, Emulator
 
 Handler = Callable[[Emulator, Call], dict[str, Any]]
@@ -30,7 +30,7 @@ HANDLERS: dict[str, Handler] = {
     "ListUsers": admin.list_users,
     # sign-in
     "InitiateAuth": auth.initiate_auth,
-    "RespondToAuthChallenge": auth.respond_to_auth_challenge,
+    "RespondToAuthChallenge": answers.respond_to_auth_challenge,
     "AssociateSoftwareToken": software_token.associate_software_token,
     "VerifySoftwareToken": software_token.verify_software_token,
     "SetUserMFAPreference": user_self.set_user_mfa_preference,
