@@ -38,6 +38,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/_emulator/reset", reset)
     app.router.add_get("/_emulator/totp", totp)
     app.router.add_get("/_emulator/", page)
+    app.router.add_get("/_emulator", to_page)
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -192,6 +193,10 @@ async def totp(request: web.Request) -> web.Response:
     secret = _totp_secret(user)
     assert secret is not None
     return web.json_response(_totp_json(emulator, pool, user, secret))
+
+
+async def to_page(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/_emulator/")
 
 
 async def page(request: web.Request) -> web.Response:

@@ -93,7 +93,7 @@ async def _read_json(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise SerializationError("Could not parse the request body as JSON.") from exc
     if not isinstance(body, dict):
         raise SerializationError("The request body must be a JSON object.")

@@ -171,3 +171,4 @@ def test_html_page_lists_codes_and_escapes_what_it_shows(idp: Any, url: str) -> 
     assert last_code(url, "sms-user") in page
     assert hostile not in page
     assert "&lt;img/src=x/onerror=alert(1)&gt;" in page
+    assert hook(url, "GET", "/_emulator")[0] == 200  # redirected to the page

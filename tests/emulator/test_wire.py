@@ -43,7 +43,10 @@ def test_success_carries_a_request_id(idp: Any) -> None:
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe", b'"text"'])
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"[1, 2]", b"\xff\xfe", b'"text"', b'{"a":' + b"[" * 100_000],
+    ids=["broken", "array", "not-utf8", "string", "deeply-nested"],
+)
 def test_malformed_json_is_a_serialization_error(url: str, body: bytes) -> None:
     status, _, reply = raw_call(url, TARGET + "InitiateAuth", body)
     assert status == 400
