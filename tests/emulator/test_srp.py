@@ -267,3 +267,18 @@ def test_vector_with_a_non_canonical_timestamp_is_refused(timestamp: str) -> Non
         with pytest.raises(ClientError) as excinfo:
             _vector_answer(idp, responses)
         assert _error(excinfo) == ("NotAuthorizedException", "Incorrect username or password.")
+
+
+def test_email_as_username_pool_answers_with_the_uuid_username(idp: Any) -> None:
+    # UsernameAttributes [email]: the email is what people type, the UUID is who they are.
+    srp = SrpClient("us-east-1_TestPool03", "Test-Passw0rd!")
+    challenge = idp.initiate_auth(AuthFlow="USER_SRP_AUTH", ClientId="5testenabledclient0000005",
+                                  AuthParameters={"USERNAME": "tom@example.com",
+                                                  "SRP_A": srp.srp_a})
+    internal = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+    assert challenge["ChallengeParameters"]["USER_ID_FOR_SRP"] == internal
+    result = idp.respond_to_auth_challenge(
+        ClientId="5testenabledclient0000005", ChallengeName="PASSWORD_VERIFIER",
+        ChallengeResponses=srp.claim(challenge["ChallengeParameters"]))
+    assert result["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+    assert result["ChallengeParameters"]["USER_ID_FOR_SRP"] == internal
