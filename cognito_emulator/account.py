@@ -40,8 +40,7 @@ def sign_up(emulator: Emulator, call: Call) -> dict[str, Any]:
         raise UsernameExists("User already exists")
     for attribute, value in implied.items():
         if emulator.store.alias_owner(pool, attribute, value, verified_only=False):
-            label = "email" if attribute == "email" else "phone_number"
-            raise UsernameExists(f"An account with the given {label} already exists.")
+            raise UsernameExists(f"An account with the given {attribute} already exists.")
     given = call.body.get("UserAttributes") or []
     attributes = {item["Name"]: item.get("Value", "") for item in given}
     attributes.update(implied)

@@ -184,8 +184,7 @@ def _claim_aliases(emulator: Emulator, pool: Pool, attributes: dict[str, str], *
         if owner is None:
             continue
         if not force:
-            label = "email" if name == "email" else "phone_number" if needs_verification else name
-            raise AliasExists(f"An account with the given {label} already exists.")
+            raise AliasExists(f"An account with the given {name} already exists.")
         if needs_verification:
             owner.attributes[f"{name}_verified"] = "false"
         else:
