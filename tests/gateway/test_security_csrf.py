@@ -1,0 +1,182 @@
+"""CSRF (ASVS 4.2.2; OWASP CSRF cheat sheet; Duende BFF's header rule).
+
+Forms: every form carries a token bound to the cookie that posts it, the login form included
+(login CSRF); a missing or foreign token is refused with 403 before anything reaches Cognito.
+JSON: every route under /auth/, found by walking the router so a route added later is covered
+too, refuses calls without ``X-CSRF: 1`` and bodies a cross-site form could send.
+"""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from gateway.middleware import CSRF_HEADER_EXEMPT
+from tests.gateway.conftest import PASSWORD, GatewayFactory
+from tests.gateway.drivers import API_HEADERS, HtmlDriver, JsonDriver, Step
+from tests.gateway.hooks import EmulatorHooks
+from tests.gateway.html import Page
+from tests.gateway.journeys import STEP_VIEWS, reach
+from tests.gateway.observe import jar_value
+
+SESSION_COOKIE = "__Host-gw-session"
+
+
+async def foreign_token(make_gateway: GatewayFactory) -> str:
+    """A genuine token, minted by the gateway for somebody else's browser."""
+    stranger = HtmlDriver(await make_gateway())
+    return (await stranger.get("/login")).form("/login").fields["csrf"]
+
+
+def assert_every_form_has_a_token(page: Page) -> None:
+    assert page.forms, page.url
+    for form in page.forms:
+        assert form.method.lower() == "post", (page.url, form.action)
+        assert form.fields.get("csrf"), (page.url, form.action)
+
+
+def without(fields: dict[str, str], name: str) -> dict[str, str]:
+    return {k: v for k, v in fields.items() if k != name}
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+async def test_the_login_form_refuses_a_missing_or_foreign_token(
+    gateway: TestClient, make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    driver = HtmlDriver(gateway)
+    page = await driver.get("/login")
+    assert_every_form_has_a_token(page)
+    fields = {**page.form("/login").fields, "username": "password-user", "password": PASSWORD}
+    foreign = await foreign_token(make_gateway)
+
+    for forged in (without(fields, "csrf"), {**fields, "csrf": ""}, {**fields, "csrf": foreign},
+                   {**fields, "csrf": fields["csrf"][:-2] + "xx"}):
+        assert (await driver.post("/login", forged)).status == 403
+    # Nor does a token travel without its own cookie (a fresh browser, attacker's token).
+    gateway.session.cookie_jar.clear()
+    assert (await driver.post("/login", {**fields, "csrf": foreign})).status == 403
+    assert await hooks.calls() == []
+
+    # The same form with its own token signs in, so the refusals above were the token's doing.
+    step = await driver.login("password-user", PASSWORD)
+    assert step.signed_in
+
+
+@pytest.mark.parametrize("view", STEP_VIEWS)
+async def test_every_step_refuses_a_missing_or_foreign_token(
+    view: str, make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    driver, step, answers = await reach(view, make_gateway, hooks)
+    assert step.page is not None
+    assert_every_form_has_a_token(step.page)
+    action = f"/login/{view}"
+    fields = {**step.page.form(action).fields, **answers}
+    foreign = await foreign_token(make_gateway)
+    calls = len(await hooks.calls())
+
+    for forged in (without(fields, "csrf"), {**fields, "csrf": foreign}):
+        response = await driver.post(action, forged)
+        assert response.status == 403, forged
+        assert "This form has expired" in await response.text()
+    # "Start over" is a form too, and cancelling someone's sign-in is a state change.
+    cancel = step.page.form("/login/cancel").fields
+    for forged in (without(cancel, "csrf"), {**cancel, "csrf": foreign}):
+        assert (await driver.post("/login/cancel", forged)).status == 403
+
+    assert len(await hooks.calls()) == calls
+    # Still waiting on the same step, and the genuine form still goes through.
+    assert (await driver.get(action)).status == 200
+    response = await driver.post(action, fields)
+    assert response.status == 303
+    assert response.headers["Location"] != action
+
+
+async def test_logout_refuses_a_missing_or_foreign_token(
+    gateway: TestClient, make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    driver = HtmlDriver(gateway)
+    step = await driver.login("password-user", PASSWORD)
+    assert step.signed_in and step.page is not None
+    assert_every_form_has_a_token(step.page)
+    fields = step.page.form("/logout").fields
+    foreign = await foreign_token(make_gateway)
+    calls = len(await hooks.calls())
+
+    for forged in (without(fields, "csrf"), {**fields, "csrf": foreign},
+                   {"csrf": foreign, "everywhere": "1"}):
+        assert (await driver.post("/logout", forged)).status == 403
+    assert len(await hooks.calls()) == calls
+    assert await driver.session() is not None  # still signed in
+
+
+# --- JSON API ---------------------------------------------------------------------------------
+
+
+def api_routes(client: TestClient) -> list[tuple[str, str]]:
+    """Every (method, path) the running app serves under /auth/, read from its router."""
+    found = []
+    for resource in client.server.app.router.resources():
+        info = resource.get_info()
+        path = info.get("path") or info.get("formatter", "")
+        if not path.startswith("/auth/"):
+            continue
+        concrete = path.replace("{", "").replace("}", "")  # any value for a placeholder
+        found += [(route.method, concrete) for route in resource]
+    return found
+
+
+CROSS_SITE_BODIES = {
+    # What an HTML form or a no-preflight fetch() from another site can send.
+    "application/x-www-form-urlencoded": b"username=a&password=b",
+    "text/plain": b'{"username": "a", "password": "b"}',
+    "multipart/form-data; boundary=x": b'--x\r\nContent-Disposition: form-data; name="a"'
+                                       b"\r\n\r\nb\r\n--x--\r\n",
+}
+
+
+async def test_every_api_route_requires_the_csrf_header_and_a_json_body(
+    gateway: TestClient, hooks: EmulatorHooks
+) -> None:
+    routes = api_routes(gateway)
+    assert {("POST", "/auth/login"), ("POST", "/auth/challenge"), ("GET", "/auth/session"),
+            ("POST", "/auth/logout")} <= set(routes)
+    # Exempt routes are documents anyone may read: GET only, no cookies consulted.
+    for method, path in routes:
+        if path in CSRF_HEADER_EXEMPT:
+            assert method in {"GET", "HEAD"}, (method, path)
+
+    # Signed in, and half-way through another sign-in: the cookies a victim's browser would
+    # attach are all there, so only the header and the body decide.
+    driver = JsonDriver(gateway)
+    assert (await driver.login("password-user", PASSWORD)).signed_in
+    assert (await driver.login("totp-user", PASSWORD)).view == "authenticator-code"
+    calls = len(await hooks.calls())
+
+    for method, path in routes:
+        if path in CSRF_HEADER_EXEMPT:
+            continue
+        for headers in ({}, {"X-CSRF": "0"}, {"X-Csrf": ""}, {"X-Requested-With": "1"}):
+            response = await gateway.request(method, path, headers=headers,
+                                             json={} if method == "POST" else None,
+                                             allow_redirects=False)
+            assert response.status in {401, 403}, (method, path, headers)
+            if method != "HEAD":
+                assert (await response.json())["error"]["code"] == "csrf_failed"
+        if method in {"GET", "HEAD", "OPTIONS"}:
+            continue
+        for content_type, body in CROSS_SITE_BODIES.items():
+            response = await gateway.request(
+                method, path, data=body, allow_redirects=False,
+                headers={**API_HEADERS, "Content-Type": content_type},
+            )
+            assert response.status == 415, (method, path, content_type)
+    assert len(await hooks.calls()) == calls  # nothing reached Cognito
+
+    # The same cookies with the header: still signed in, still waiting for the TOTP code.
+    assert (await driver.session()) is not None
+    assert jar_value(gateway, SESSION_COOKIE) is not None
+    step = await driver.answer(Step(view="authenticator-code", challenge="SOFTWARE_TOKEN_MFA"),
+                               {"code": await hooks.totp("totp-user")})
+    assert step.signed_in
