@@ -71,18 +71,20 @@ async def good_answers(view: str, user: str, hooks: EmulatorHooks) -> dict[str, 
     raise AssertionError(f"no answers known for {view}")
 
 
-async def create_user(hooks: EmulatorHooks, username: str, *, temporary_password: str | None = None,
-                      password: str | None = None, **attributes: str) -> None:
-    """An extra user in the main demo pool, made the way an administrator would (boto3-style
-    admin calls against the emulator)."""
+async def create_user(
+    hooks: EmulatorHooks, username: str, *, pool: str = POOL,
+    temporary_password: str | None = None, password: str | None = None, **attributes: str,
+) -> None:
+    """An extra user, made the way an administrator would (admin calls against the emulator);
+    in the main demo pool unless ``pool`` says otherwise."""
     async with cognito_client(hooks.url) as cognito:
         request: dict[str, Any] = {
-            "UserPoolId": POOL, "Username": username, "MessageAction": "SUPPRESS",
+            "UserPoolId": pool, "Username": username, "MessageAction": "SUPPRESS",
             "UserAttributes": [{"Name": k, "Value": v} for k, v in attributes.items()],
         }
         if temporary_password:
             request["TemporaryPassword"] = temporary_password
         await cognito.admin_create_user(**request)
         if password:
-            await cognito.admin_set_user_password(UserPoolId=POOL, Username=username,
+            await cognito.admin_set_user_password(UserPoolId=pool, Username=username,
                                                   Password=password, Permanent=True)
