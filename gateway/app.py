@@ -120,6 +120,7 @@ def create_app(
     cognito_client: Any | None = None,
     executor: Executor | None = None,
     clock: Callable[[], datetime] | None = None,
+    catalogs: Catalogs | None = None,
 ) -> web.Application:
     quiet_libraries()
     app = web.Application(
@@ -127,7 +128,7 @@ def create_app(
     )
     app[SETTINGS] = settings
     app[SIGNING] = Signing([key.reveal() for key in settings.secret_keys])
-    app[CATALOGS] = Catalogs()
+    app[CATALOGS] = catalogs or Catalogs()
     app[PAGES] = Pages(settings)
     app.cleanup_ctx.extend(
         [_redis(redis), _cognito(cognito_client), _executor(executor), _services(clock)]

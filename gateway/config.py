@@ -16,6 +16,8 @@ from typing import Final
 
 from yarl import URL
 
+from gateway.contrast import TEXT_MINIMUM, contrast_ratio
+
 AUTH_FLOWS: Final = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH")
 _POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
@@ -254,6 +256,13 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     color = reader.raw("BRAND_COLOR") or "#2f5bd3"
     if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
         problems.append("GATEWAY_BRAND_COLOR must be a colour like #2f5bd3")
+    elif (ratio := contrast_ratio(color, "#ffffff")) < TEXT_MINIMUM:
+        # The brand colour is the primary button's background under white text, and the link
+        # colour on white cards: too light a colour makes both unreadable.
+        problems.append(
+            f"GATEWAY_BRAND_COLOR {color} gives white text a contrast of {ratio:.1f}:1; "
+            f"WCAG AA needs {TEXT_MINIMUM}:1, so choose a darker colour"
+        )
 
     template_dir = reader.raw("TEMPLATE_DIR")
     if template_dir is not None and not Path(template_dir).is_dir():

@@ -6,9 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.config import PasswordPolicy
 from gateway.errors import GatewayError
 from gateway.i18n import Translator
-from gateway.keys import CSP_NONCE, PAGES, REQUEST_ID, TRANSLATOR
+from gateway.keys import CSP_NONCE, PAGES, REQUEST_ID, SETTINGS, TRANSLATOR
 
 API_PREFIX = "/auth/"
 
@@ -26,6 +27,28 @@ def error_message(t: Translator, error: GatewayError, labels: dict[str, str] | N
         if labels and error.field in labels:
             return t("error.invalid.attribute", label=labels[error.field])
     return t(f"error.{error.code}")
+
+
+# Cognito's InvalidPasswordException names the first rule a password broke, in English
+# ("Password did not conform with policy: Password must have symbol characters"). People are
+# told the same rule from our catalog instead, in their language; anything else is dropped.
+_BROKEN_RULES = {
+    "Password not long enough": "length",
+    "Password must have uppercase characters": "upper",
+    "Password must have lowercase characters": "lower",
+    "Password must have numeric characters": "number",
+    "Password must have symbol characters": "symbol",
+}
+
+
+def error_detail(t: Translator, error: GatewayError, policy: PasswordPolicy) -> str | None:
+    """The extra sentence shown under an error's message, in the person's language."""
+    rule = _BROKEN_RULES.get((error.detail or "").strip())
+    if error.code != "invalid_password" or rule is None:
+        return None
+    needs = (t("password.rule.length", count=policy.min_length) if rule == "length"
+             else t(f"password.rule.{rule}"))
+    return t("error.invalid_password.detail", rule=needs)
 
 
 def page(
@@ -62,15 +85,17 @@ def error_page(request: web.Request, error: GatewayError) -> web.StreamResponse:
 
 
 def json_body(request: web.Request, error: GatewayError) -> dict[str, Any]:
+    t = request[TRANSLATOR]
     body: dict[str, Any] = {
         "code": error.code,
-        "message": error_message(request[TRANSLATOR], error),
+        "message": error_message(t, error),
         "request_id": request[REQUEST_ID],
     }
     if error.field:
         body["field"] = error.field
-    if error.detail:
-        body["detail"] = error.detail
+    detail = error_detail(t, error, request.app[SETTINGS].password_policy)
+    if detail:
+        body["detail"] = detail
     if error.retry_after is not None:
         body["retry_after"] = error.retry_after
     if error.restart:

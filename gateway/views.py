@@ -17,7 +17,7 @@ from gateway.keys import COGNITO, SESSIONS, SETTINGS, SIGN_IN, SIGNING, TRANSLAT
 from gateway.logout import sign_out
 from gateway.qr import grouped, qr_svg, totp_uri
 from gateway.redirects import safe_return_path
-from gateway.render import error_message, page, with_retry_after
+from gateway.render import error_detail, error_message, page, with_retry_after
 from gateway.signing import Purpose, Ticket
 from gateway.web import (
     CLEAR_SITE_DATA,
@@ -176,7 +176,8 @@ def _step_page(
         status=error.status if error else 200,
         labels=labels,
         error_summary=message,
-        error_detail=error.detail if error else None,
+        error_detail=error_detail(t, error, request.app[SETTINGS].password_policy)
+        if error else None,
         errors={field: message} if field and message else {},
         **_step_context(request, pending),
     )

@@ -1,0 +1,610 @@
+"""The hosted pages meet ``ux.md``: checked on the pages a person actually gets, reached through
+the real sign-in flow (the gateway's aiobotocore client over HTTP to the emulator, real Redis).
+
+Each test reads the HTML the way a browser or screen reader would: labels tied to inputs by
+``for``, ``aria-describedby`` ids that resolve to the message, one heading, one primary button.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import aiohttp
+import pyotp
+import pytest
+import segno
+
+import cognito_emulator.errors as cognito_messages
+from gateway.i18n import Catalogs
+from tests.gateway.conftest import (
+    MFA_CLIENT,
+    MFA_POOL,
+    MFA_SECRET,
+    PASSWORD,
+    TEMPORARY_PASSWORD,
+    GatewayFactory,
+)
+from tests.gateway.drivers import HtmlDriver, JsonDriver, Step
+from tests.gateway.hooks import EmulatorHooks
+
+LOCALES = Path(__file__).parents[2] / "gateway" / "locales"
+ENGLISH: dict[str, str] = json.loads((LOCALES / "en.json").read_text(encoding="utf-8"))
+GERMAN: dict[str, str] = json.loads((LOCALES / "de.json").read_text(encoding="utf-8"))
+
+# --- reading a page like a browser ----------------------------------------------------------
+
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                   "source", "track", "wbr"})
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    parent: Element | None = None
+    children: list[Element | str] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Element]:
+        for child in self.children:
+            if isinstance(child, Element):
+                yield child
+                yield from child.walk()
+
+    def strings(self) -> Iterator[tuple[Element, str]]:
+        """Text nodes with the element holding them, as a person would see them."""
+        for child in self.children:
+            if isinstance(child, str):
+                yield self, child
+            elif child.tag not in {"script", "style"}:
+                yield from child.strings()
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(text for _, text in self.strings()).split())
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def find_all(self, tag: str, **attrs: str) -> list[Element]:
+        return [e for e in self.walk() if e.tag == tag
+                and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
+
+    def by_id(self, element_id: str) -> Element:
+        found = [e for e in self.walk() if e.attrs.get("id") == element_id]
+        assert len(found) == 1, f"{len(found)} elements with id {element_id!r}"
+        return found[0]
+
+    def ancestors(self) -> Iterator[Element]:
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self._current = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs}, self._current)
+        self._current.children.append(element)
+        if tag not in _VOID:
+            self._current = element
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._current.children.append(Element(tag, {k: v or "" for k, v in attrs}, self._current))
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Element | None = self._current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self._current = node.parent
+
+    def handle_data(self, data: str) -> None:
+        self._current.children.append(data)
+
+
+def parse(html: str) -> Element:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def controls(doc: Element) -> list[Element]:
+    """Inputs a person fills in or picks: not hidden ones, not the password managers' copy."""
+    return [e for e in doc.walk() if e.tag in {"input", "select", "textarea"}
+            and e.attrs.get("type") != "hidden" and e.attrs.get("aria-hidden") != "true"]
+
+
+def label_of(doc: Element, control: Element) -> str:
+    labels = [label for label in doc.find_all("label") if label.attrs.get("for")
+              and label.attrs["for"] == control.attrs.get("id")]
+    assert len(labels) == 1, f"{control.attrs.get('name')}: {len(labels)} labels point at it"
+    return labels[0].text
+
+
+def described_by(doc: Element, control: Element) -> list[str]:
+    """The texts a screen reader reads after the label, each id resolving to one element."""
+    return [doc.by_id(i).text for i in control.attrs.get("aria-describedby", "").split()]
+
+
+def primary_buttons(doc: Element) -> list[Element]:
+    return [e for e in doc.walk() if e.tag == "button" and "button" in e.classes]
+
+
+# --- reaching every page through the real flow --------------------------------------------
+
+MFA_POOL_GATEWAY = {"user_pool_id": MFA_POOL, "client_id": MFA_CLIENT, "client_secret": MFA_SECRET}
+
+# The demo user whose sign-in stops at each page (setup-* pages: the MFA-required pool), and
+# the method chosen on the way for the pages that come after a choice.
+USER_FOR = {
+    "sms-code": ("sms-user", PASSWORD),
+    "email-code": ("email-user", PASSWORD),
+    "authenticator-code": ("totp-user", PASSWORD),
+    "choose-mfa": ("choice-user", PASSWORD),
+    "new-password": ("new-password-user", TEMPORARY_PASSWORD),
+    "setup-mfa": ("setup-user", PASSWORD),
+    "setup-authenticator": ("setup-user", PASSWORD),
+    "setup-email": ("setup-user", PASSWORD),
+}
+CHOSEN_FIRST = {"setup-authenticator": "SOFTWARE_TOKEN_MFA", "setup-email": "EMAIL_OTP"}
+STEPS = tuple(USER_FOR)
+PAGES = ("login", *STEPS)
+
+
+async def open_page(
+    make_gateway: GatewayFactory, view: str, headers: dict[str, str] | None = None, **env: Any
+) -> tuple[HtmlDriver, Step]:
+    """A fresh gateway and browser-like client, standing on ``view``."""
+    if view.startswith("setup-"):
+        env = {**MFA_POOL_GATEWAY, **env}
+    driver = HtmlDriver(await make_gateway(**env), headers)
+    if view == "login":
+        return driver, Step(view="login", page=await driver.get("/login"))
+    username, password = USER_FOR[view]
+    step = await driver.login(username, password)
+    if view in CHOSEN_FIRST:
+        step = await driver.answer(step, {"mfa_type": CHOSEN_FIRST[view]})
+    assert step.view == view, (step.view, step.error)
+    return driver, step
+
+
+async def _emulator(hooks: EmulatorHooks, path: str, **params: str) -> Any:
+    async with aiohttp.ClientSession() as session, session.get(
+        f"{hooks.url}/_emulator/{path}", params=params
+    ) as reply:
+        assert reply.status == 200, await reply.text()
+        return await reply.json()
+
+
+def _code_other_than(*accepted: str) -> str:
+    """A well-formed code that is certainly wrong, never wrong by luck."""
+    return next(code for code in (str(digit) * 6 for digit in range(10)) if code not in accepted)
+
+
+async def wrong_answer(hooks: EmulatorHooks, view: str) -> dict[str, str]:
+    """An answer the page refuses. Codes are well formed so Cognito itself says no."""
+    username, _ = USER_FOR[view]
+    match view:
+        case "login":
+            raise AssertionError("the login page is refused with a wrong password")
+        case "sms-code" | "email-code":
+            return {"code": _code_other_than(await hooks.latest_code(username))}
+        case "authenticator-code" | "setup-authenticator":
+            # Cognito accepts the codes of the time steps either side too (RFC 6238 drift).
+            secret = (await _emulator(hooks, "totp", username=username))["secret"]
+            now = float((await _emulator(hooks, "clock"))["now"])
+            totp = pyotp.TOTP(secret)
+            return {"code": _code_other_than(*(totp.at(now + d * 30) for d in (-1, 0, 1)))}
+        case "choose-mfa" | "setup-mfa":
+            return {"mfa_type": "PASSWORD"}  # not a method anyone is offered
+        case "new-password":
+            return {"new_password": "weakpass", "name": "Nora New"}  # no uppercase letter
+        case "setup-email":
+            return {"email": "not-an-email"}
+        case _:
+            raise AssertionError(view)
+
+
+async def refused_page(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, view: str,
+    headers: dict[str, str] | None = None, **env: Any
+) -> tuple[HtmlDriver, Step]:
+    """``view`` shown again after a wrong answer."""
+    driver, step = await open_page(make_gateway, view, headers, **env)
+    if view == "login":
+        refused = await driver.login("password-user", "Wrong-Passw0rd!")
+    else:
+        refused = await driver.answer(step, await wrong_answer(hooks, view))
+    assert refused.view == view and refused.status >= 400, (refused.view, refused.status)
+    return driver, refused
+
+
+def document(step: Step) -> Element:
+    assert step.page is not None
+    return parse(step.page.html)
+
+
+# --- the form rules, on every page -------------------------------------------------------
+
+# What a password manager or phone keyboard needs to know about each field.
+AUTOCOMPLETE = {
+    "username": "username",
+    "password": "current-password",
+    "new_password": "new-password",
+    "code": "one-time-code",
+    "email": "email",
+    "name": "name",
+}
+INPUT_TYPE = {"password": "password", "new_password": "password", "email": "email"}
+WAY_BACK = {ENGLISH["link.start_over"], ENGLISH["link.different_account"]}
+
+
+def check_form_rules(doc: Element, view: str) -> None:
+    headings = doc.find_all("h1")
+    assert len(headings) == 1 and headings[0].text, "one heading that says the task"
+
+    assert len(primary_buttons(doc)) == 1, "one primary button"
+    (primary,) = primary_buttons(doc)
+    answer_form = next(a for a in primary.ancestors() if a.tag == "form")
+    assert answer_form.attrs["action"] == ("/login" if view == "login" else f"/login/{view}")
+    assert primary.attrs.get("type") == "submit" and primary.text
+
+    fields = controls(doc)
+    assert fields, "every page asks for something"
+    for control in fields:
+        name = control.attrs["name"]
+        assert label_of(doc, control), f"{name} has a label with text"
+        assert "required" in control.attrs, name
+        if control.attrs.get("type") == "radio":
+            continue  # autocomplete means nothing on a choice
+        assert control.attrs.get("autocomplete") == AUTOCOMPLETE[name], name
+        assert control.attrs.get("type") == INPUT_TYPE.get(name, "text"), name
+        if name == "code":
+            assert control.attrs.get("inputmode") == "numeric"
+            assert control.attrs.get("pattern") == "[0-9]*"
+        if name in {"username", "email"}:
+            assert control.attrs.get("autocapitalize") == "none"
+            assert control.attrs.get("spellcheck") == "false"
+
+    focused = [e for e in doc.walk() if "autofocus" in e.attrs]
+    assert len(focused) <= 1, "browsers honour only the first autofocus"
+
+    if view != "login":
+        way_back = doc.find_all("form", action="/login/cancel")
+        assert len(way_back) == 1, "a way back on every step"
+        assert way_back[0].text in WAY_BACK
+
+
+def check_error_rules(doc: Element) -> str:
+    """The error is announced, summarised at the top, and shown at the field it is about.
+    Returns the message."""
+    summary = doc.by_id("error-summary")
+    assert summary.attrs.get("role") == "alert"
+    assert summary.attrs.get("tabindex") == "-1", "gateway.js can move focus to it"
+    main = doc.find_all("main")[0]
+    first_form = next(e for e in main.walk() if e.tag == "form")
+    order = list(main.walk())
+    assert order.index(summary) < order.index(first_form), "the summary comes before the form"
+
+    (link,) = summary.find_all("a")
+    target = doc.by_id(link.attrs["href"].removeprefix("#"))
+    assert target in controls(doc), "the summary links to the field"
+    assert target.attrs.get("aria-invalid") == "true"
+    message = link.text
+    assert message in described_by(doc, target), "the same message is read at the field"
+    focused = [e for e in doc.walk() if "autofocus" in e.attrs]
+    assert focused in ([target], []), "without JavaScript, focus lands on the field in error"
+    return message
+
+
+@pytest.mark.parametrize("view", PAGES)
+async def test_every_page_follows_the_form_rules(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, view: str
+) -> None:
+    _, step = await open_page(make_gateway, view)
+    doc = document(step)
+    check_form_rules(doc, view)
+    assert doc.find_all("html")[0].attrs["lang"] == "en"
+    assert not [e for e in doc.walk() if e.attrs.get("id") == "error-summary"]
+
+
+@pytest.mark.parametrize("view", PAGES)
+async def test_every_refused_answer_is_shown_at_the_field_and_in_an_announced_summary(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, view: str
+) -> None:
+    _, refused = await refused_page(make_gateway, hooks, view)
+    doc = document(refused)
+    check_form_rules(doc, view)
+    message = check_error_rules(doc)
+    english_errors = {text for key, text in ENGLISH.items() if key.startswith("error.")}
+    assert message in english_errors, "a sentence from our catalog"
+
+
+# --- what particular pages promise -----------------------------------------------------------
+
+
+async def test_username_stays_filled_in_after_a_wrong_password(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    driver = HtmlDriver(await make_gateway())
+    refused = await driver.login("  Password-User ", "Wrong-Passw0rd!")
+    doc = document(refused)
+    fields = {c.attrs["name"]: c for c in controls(doc)}
+    assert fields["username"].attrs.get("value") == "Password-User"
+    assert "value" not in fields["password"].attrs, "a refused password is never sent back"
+    assert refused.error == "invalid_credentials"
+
+
+async def test_start_over_leaves_the_step_for_an_empty_sign_in(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    driver, step = await open_page(make_gateway, "sms-code")
+    assert step.page is not None
+    response = await driver.submit(step.page, "/login/cancel", {})
+    assert (response.status, response.headers["Location"]) == (303, "/login")
+    login = await driver.get("/login")
+    assert login.form("/login").fields.get("username", "") == ""
+    # The abandoned step is gone, not waiting behind the login page.
+    assert (await driver.get("/login/sms-code")).headers["Location"] == "/login"
+
+
+@pytest.mark.parametrize(
+    ("view", "shown", "hidden"),
+    [("sms-code", "+*******0100", "+15555550100"),
+     ("email-code", "e***@e***", "email-user@example.com")],
+)
+async def test_code_pages_say_where_the_code_went_masked(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, view: str, shown: str, hidden: str
+) -> None:
+    _, step = await open_page(make_gateway, view)
+    doc = document(step)
+    intro = ENGLISH[f"page.{view}.intro"].format(destination=shown)
+    assert intro in doc.text
+    assert step.page is not None and hidden not in step.page.html
+    (code,) = controls(doc)
+    # Cognito cannot send a sign-in code again; the hint at the field says what to do instead.
+    assert ENGLISH["page.code.hint"] in described_by(doc, code)
+
+
+async def test_new_password_page_shows_the_configured_rules_before_the_field(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    _, step = await open_page(make_gateway, "new-password",
+                              password_min_length="12", password_require="upper,number")
+    doc = document(step)
+    rules = doc.by_id("password-rules")
+    assert [li.text for li in rules.find_all("li")] == [
+        ENGLISH["password.rule.length"].format(count=12),
+        ENGLISH["password.rule.upper"],
+        ENGLISH["password.rule.number"],
+    ]
+    new_password = doc.by_id("f-new_password")
+    order = list(doc.walk())
+    assert order.index(rules) < order.index(new_password), "rules come before typing"
+    assert rules.text in described_by(doc, new_password), "and are read out at the field"
+    # The pool requires `name`: asked for with a proper label, type and autocomplete.
+    name = doc.by_id("f-name")
+    assert label_of(doc, name) == ENGLISH["attribute.name"]
+    assert (name.attrs["type"], name.attrs["autocomplete"]) == ("text", "name")
+    # Password managers save the new password against the right account.
+    (account,) = [e for e in doc.find_all("input") if e.attrs.get("autocomplete") == "username"]
+    assert account.attrs["value"] == "new-password-user"
+
+
+async def test_a_password_cognito_refuses_names_the_broken_rule_in_plain_words(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    _, refused = await refused_page(make_gateway, hooks, "new-password")
+    doc = document(refused)
+    needs = ENGLISH["error.invalid_password.detail"].format(rule=ENGLISH["password.rule.upper"])
+    assert needs in doc.by_id("error-summary").text
+    assert "Password must have" not in doc.text  # Cognito's own wording
+
+
+async def test_authenticator_setup_offers_qr_code_typed_secret_and_app_link(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    driver, step = await open_page(make_gateway, "setup-authenticator")
+    doc = document(step)
+    # Typed by hand: base32 in groups of four.
+    grouped = doc.by_id("totp-secret").text
+    assert re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{1,4})+", grouped), grouped
+    secret = grouped.replace(" ", "")
+    # For phones: an otpauth:// link carrying that secret, issued by the brand.
+    (link,) = [a for a in doc.find_all("a") if a.attrs.get("href", "").startswith("otpauth://")]
+    uri = link.attrs["href"]
+    query = parse_qs(urlsplit(uri).query)
+    assert (query["secret"], query["issuer"]) == ([secret], ["Demo App"])
+    assert urlsplit(uri).path.endswith(":setup-user")
+    # Scanned: an SVG drawn on the server (no image fetched from anywhere), named for screen
+    # readers, and it is the QR code of that very link.
+    (figure,) = [f for f in doc.find_all("figure") if "qr" in f.classes]
+    assert figure.attrs.get("role") == "img" and figure.attrs.get("aria-label")
+    assert not doc.find_all("img"), "no QR service, no image request"
+    assert step.page is not None
+    drawn = re.search(r"<svg.*?</svg>", step.page.html, re.S)
+    assert drawn is not None
+    assert drawn.group(0) == segno.make(uri, error="m").svg_inline(
+        scale=5, border=2, dark="#000", light="#fff")
+    # No autofocus here: on a phone it would scroll the QR code away under the keyboard.
+    assert not [e for e in doc.walk() if "autofocus" in e.attrs]
+    # What an authenticator app does with the typed secret completes the sign-in.
+    done = await driver.answer(step, {"code": pyotp.TOTP(secret).now()})
+    assert done.signed_in
+
+
+@pytest.mark.parametrize("view", ["choose-mfa", "setup-mfa"])
+async def test_mfa_methods_have_plain_names(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, view: str
+) -> None:
+    _, step = await open_page(make_gateway, view)
+    doc = document(step)
+    offered = {c.attrs["value"]: label_of(doc, c) for c in controls(doc)}
+    assert offered == {method: ENGLISH[f"mfa.{method}"] for method in offered}
+    assert set(offered.values()) <= {"Authenticator app", "Text message", "Email"}
+    assert not any(method in doc.text for method in offered), "no Cognito enum on screen"
+
+
+def _cognito_messages() -> list[str]:
+    return [value for name, value in vars(cognito_messages).items()
+            if name.isupper() and isinstance(value, str) and " " in value]
+
+
+@pytest.mark.parametrize("view", ["login", "sms-code", "authenticator-code", "new-password"])
+async def test_no_raw_cognito_message_reaches_the_page(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, view: str
+) -> None:
+    _, refused = await refused_page(make_gateway, hooks, view)
+    assert (await hooks.calls())[-1]["error"], "Cognito itself refused the answer"
+    text = document(refused).text
+    raw = _cognito_messages()
+    assert raw, "the emulator's messages were found"
+    assert [message for message in raw if message in text] == []
+
+
+# --- languages ------------------------------------------------------------------------------
+
+GERMAN_BROWSER = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+
+
+def test_german_translates_every_english_sentence() -> None:
+    assert set(GERMAN) == set(ENGLISH)
+    placeholders = re.compile(r"\{(\w+)\}")
+    for key, english in ENGLISH.items():
+        assert set(placeholders.findall(GERMAN[key])) == set(placeholders.findall(english)), key
+    same = [k for k in ENGLISH if GERMAN[k] == ENGLISH[k] and not k.startswith("mfa.")]
+    # Words German borrows as they are; anything else left in English is a missed translation.
+    assert set(same) <= {"attribute.website"}, same
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [("de", "de"), ("de-CH", "de"), ("fr-FR, de;q=0.5", "de"), ("en, de;q=0.5", "en"),
+     ("DE-AT", "de"), ("de;q=0", "en")],
+)
+def test_accept_language_picks_german_when_preferred(header: str, language: str) -> None:
+    assert Catalogs().negotiate(header) == language
+
+
+async def test_pages_speak_german_to_a_german_browser(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    _, login = await open_page(make_gateway, "login", GERMAN_BROWSER)
+    doc = document(login)
+    assert doc.find_all("html")[0].attrs["lang"] == "de"
+    assert doc.find_all("h1")[0].text == "Bei Demo App anmelden"
+    assert primary_buttons(doc)[0].text == GERMAN["button.sign_in"] == "Anmelden"
+    assert label_of(doc, doc.by_id("f-username")) == GERMAN["field.username"]
+
+    _, refused = await refused_page(make_gateway, hooks, "login", GERMAN_BROWSER)
+    summary = document(refused).by_id("error-summary").text
+    assert GERMAN["error.summary"] in summary and GERMAN["error.invalid_credentials"] in summary
+
+    _, sms = await open_page(make_gateway, "sms-code", GERMAN_BROWSER)
+    assert "Wir haben einen Code an +*******0100 gesendet." in document(sms).text
+
+
+async def test_german_password_rules_and_refusal(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    _, refused = await refused_page(make_gateway, hooks, "new-password", GERMAN_BROWSER)
+    doc = document(refused)
+    assert "mindestens 8 Zeichen" in doc.by_id("password-rules").text
+    assert "Ihr Passwort braucht einen Großbuchstaben." in doc.by_id("error-summary").text
+    assert label_of(doc, doc.by_id("f-name")) == "Vollständiger Name"
+
+
+async def test_json_errors_speak_german_to_a_german_client(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    client = JsonDriver(await make_gateway(), GERMAN_BROWSER)
+    refused = await client.login("password-user", "Wrong-Passw0rd!")
+    assert (refused.error, refused.parameters["message"]) == (
+        "invalid_credentials", GERMAN["error.invalid_credentials"])
+
+    step = await client.login("new-password-user", TEMPORARY_PASSWORD)
+    weak = await client.answer(step, {"new_password": "weakpass", "name": "Nora New"})
+    assert weak.parameters["message"] == GERMAN["error.invalid_password"]
+    assert weak.parameters["detail"] == "Ihr Passwort braucht einen Großbuchstaben."
+
+
+async def test_a_sentence_missing_from_german_falls_back_to_english(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, tmp_path: Path
+) -> None:
+    (tmp_path / "en.json").write_text(json.dumps(ENGLISH), encoding="utf-8")
+    incomplete = {k: v for k, v in GERMAN.items() if k != "button.sign_in"}
+    (tmp_path / "de.json").write_text(json.dumps(incomplete), encoding="utf-8")
+
+    _, login = await open_page(make_gateway, "login", GERMAN_BROWSER,
+                               create_kwargs={"catalogs": Catalogs(tmp_path)})
+    doc = document(login)
+    assert doc.find_all("html")[0].attrs["lang"] == "de"
+    assert doc.find_all("h1")[0].text == "Bei Demo App anmelden"
+    assert primary_buttons(doc)[0].text == ENGLISH["button.sign_in"]
+
+
+# --- every word on the pages comes from the catalog ------------------------------------------
+
+MARK = re.compile(r"⟦[\w.-]+⟧")
+
+
+def _marker_catalog(directory: Path) -> Catalogs:
+    """English where every sentence is replaced by its key: ``⟦button.sign_in⟧``."""
+    (directory / "en.json").write_text(
+        json.dumps({key: f"⟦{key}⟧" for key in ENGLISH}), encoding="utf-8"
+    )
+    return Catalogs(directory)
+
+
+def hard_coded_text(doc: Element) -> list[str]:
+    """Visible words and accessible names that did not come from the catalog. The person's own
+    data (the profile on the signed-in page, the TOTP secret) is not text we wrote."""
+    found = []
+    for element, text in doc.strings():
+        own_data = element.tag == "dd" or element.attrs.get("id") == "totp-secret"
+        rest = MARK.sub("", text)
+        if not own_data and any(ch.isalpha() for ch in rest):
+            found.append(rest.strip())
+    for element in doc.walk():
+        for name in ("alt", "title", "aria-label", "placeholder"):
+            rest = MARK.sub("", element.attrs.get(name, ""))
+            if any(ch.isalpha() for ch in rest):
+                found.append(f"{element.tag}[{name}]={rest}")
+    return found
+
+
+async def test_every_word_on_every_page_comes_from_the_catalog(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, tmp_path: Path
+) -> None:
+    env = {"brand_name": "⟦brand⟧", "create_kwargs": {"catalogs": _marker_catalog(tmp_path)}}
+    seen: dict[str, Element] = {}
+    for view in PAGES:
+        _, step = await open_page(make_gateway, view, **env)
+        seen[view] = document(step)
+        _, refused = await refused_page(make_gateway, hooks, view, **env)
+        seen[f"{view}, refused"] = document(refused)
+    driver = HtmlDriver(await make_gateway(**env))
+    signed_in = await driver.login("password-user", PASSWORD)
+    seen["signed-in"] = document(signed_in)
+    await driver.logout()
+    seen["signed out"] = parse((await driver.get("/login?notice=signed_out")).html)
+    seen["error"] = parse((await driver.get("/no-such-page")).html)
+
+    assert "⟦page.signed-in.heading⟧" in seen["signed-in"].text, "the markers are in use"
+    assert {view: hard_coded_text(doc) for view, doc in seen.items()} == {
+        view: [] for view in seen
+    }
