@@ -13,7 +13,16 @@ from aiohttp import web
 from gateway import errors
 from gateway.challenges import Prompt
 from gateway.flow import Outcome, Pending, SignedIn
-from gateway.keys import COGNITO, SESSIONS, SETTINGS, SIGN_IN, SIGNING, TRANSLATOR
+from gateway.keys import (
+    COGNITO,
+    REQUEST_ID,
+    SESSIONS,
+    SETTINGS,
+    SIGN_IN,
+    SIGNING,
+    STORE,
+    TRANSLATOR,
+)
 from gateway.logout import sign_out
 from gateway.qr import grouped, qr_svg, totp_uri
 from gateway.redirects import safe_return_path
@@ -66,6 +75,12 @@ async def _finish(request: web.Request, outcome: Outcome) -> web.StreamResponse:
 # --- the login form ---------------------------------------------------------------------------
 
 
+def _outage(error: errors.GatewayError | None) -> bool:
+    # A failure behind the gateway is not about what the person typed: no field is marked
+    # invalid for it, and the page carries a reference they can quote to support.
+    return error is not None and error.status >= 500
+
+
 def _login_form(
     request: web.Request,
     ticket: Ticket,
@@ -90,7 +105,9 @@ def _login_form(
         return_to=return_to,
         notice=notice_text,
         error_summary=message,
-        errors={error.field or "username": message} if error and message else {},
+        errors={error.field or "username": message}
+        if error and message and not _outage(error) else {},
+        error_reference=request[REQUEST_ID] if _outage(error) else None,
     )
     set_ticket(request, response, Purpose.FLOW, ticket)
     return with_retry_after(response, error) if error else response
@@ -99,6 +116,9 @@ def _login_form(
 @routes.get("/login")
 async def login_page(request: web.Request) -> web.StreamResponse:
     return_to = _return_to(request, request.query.get("return_to"))
+    # Without Redis no sign-in can finish: say so now (503, Retry-After) rather than offer a
+    # form that would take the person's password only to fail.
+    await request.app[STORE].ping()
     if await current_session(request) is not None:
         return _see_other(return_to)
     ticket = read_ticket(request, Purpose.FLOW)
@@ -169,7 +189,7 @@ def _step_page(
     labels = {f.name: t(f"attribute.{f.name}") if t.has(f"attribute.{f.name}") else f.name
               for f in pending.prompt.fields}
     message = error_message(t, error, labels) if error else None
-    field = (error.field or pending.prompt.fields[0].name) if error else None
+    field = (error.field or pending.prompt.fields[0].name) if error and not _outage(error) else None
     response = page(
         request,
         f"challenges/{pending.prompt.view}.html",
@@ -179,6 +199,7 @@ def _step_page(
         error_detail=error_detail(t, error, request.app[SETTINGS].password_policy)
         if error else None,
         errors={field: message} if field and message else {},
+        error_reference=request[REQUEST_ID] if _outage(error) else None,
         **_step_context(request, pending),
     )
     return with_retry_after(response, error) if error else response

@@ -1,0 +1,461 @@
+"""The faults the gateway must survive (security.md, "Faults it must survive"), made for real on
+one machine: a private redis-server that is stopped and started, a TCP relay that slows Redis
+down or cuts it off, the emulator's fault injection for Cognito, a closed port, and a second
+gateway instance taking over a flow from the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from aiohttp import ClientResponse
+from aiohttp.test_utils import TestClient
+from yarl import URL
+
+from tests.gateway.conftest import PASSWORD, SIGNING_KEY, GatewayFactory
+from tests.gateway.drivers import API_HEADERS, Driver, HtmlDriver, JsonDriver, Step
+from tests.gateway.hooks import EmulatorHooks
+from tests.servers import RedisServer, free_port
+
+STORE_DOWN_TEXT = "Sign-in is temporarily unavailable. Please try again in a few seconds."
+COGNITO_DOWN_TEXT = "Sign-in is temporarily unavailable. Please try again."
+COGNITO_SLOW_TEXT = "Sign-in is taking too long to respond. Please try again."
+COGNITO_BUSY_TEXT = "The sign-in service is busy. Please try again in a moment."
+FLOW_EXPIRED_TEXT = "That took too long, please sign in again."
+NEWER_SIGNING_KEY = "rotated-signing-key-abcdefghijklmnop012345"
+
+
+def drive(client: TestClient, face: str) -> Driver:
+    return HtmlDriver(client) if face == "html" else JsonDriver(client)
+
+
+@pytest.fixture(params=["html", "json"])
+def face(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    """A redis-server of this test's own, to stop and start without disturbing the others."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.close()
+
+
+class SlowLink:
+    """A TCP relay in front of redis-server that holds every reply for ``delay`` seconds (a
+    slow network or a stalled Redis, as the gateway's client sees it), and that can drop off
+    the network and come back on the same port (a blip, with Redis' data intact behind it)."""
+
+    def __init__(self, target_port: int, delay: float = 0.0) -> None:
+        self.target_port = target_port
+        self.delay = delay
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[Any]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        """Refuse new connections and cut every open one."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        for writer in self._writers:
+            writer.close()
+        for task in self._connections:
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+        self._writers.clear()
+        self._connections.clear()
+
+    async def _relay(self, client_reader: asyncio.StreamReader,
+                     client_writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        self._writers.add(client_writer)
+        try:
+            redis_reader, redis_writer = await asyncio.open_connection(
+                "127.0.0.1", self.target_port
+            )
+        except OSError:
+            client_writer.close()
+            return
+        self._writers.add(redis_writer)
+        await asyncio.gather(self._pipe(client_reader, redis_writer, slow=False),
+                             self._pipe(redis_reader, client_writer, slow=True))
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
+                    slow: bool) -> None:
+        try:
+            while chunk := await reader.read(65536):
+                if slow and self.delay:
+                    await asyncio.sleep(self.delay)
+                writer.write(chunk)
+                await writer.drain()
+        except OSError:
+            pass  # the other side went away; closing ours passes that on
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def slow_link(own_redis: RedisServer) -> AsyncIterator[SlowLink]:
+    link = SlowLink(own_redis.port)
+    await link.start()
+    yield link
+    await link.stop()
+
+
+# --- small readers for what a browser or an SPA gets back ------------------------------------
+
+
+async def json_error(response: ClientResponse) -> dict[str, Any]:
+    assert response.content_type == "application/json"
+    body = await response.json()
+    return dict(body["error"])
+
+
+async def assert_store_unavailable(response: ClientResponse) -> None:
+    """503 with Retry-After, a plain sentence and a reference, and nothing internal."""
+    assert response.status == 503
+    assert int(response.headers["Retry-After"]) > 0
+    text = await response.text()
+    assert "Traceback" not in text and "redis" not in text.lower()
+    if response.content_type == "application/json":
+        error = await json_error(response)
+        assert error["code"] == "store_unavailable"
+        assert error["message"] == STORE_DOWN_TEXT
+        assert error["request_id"] == response.headers["X-Request-Id"]
+    else:
+        assert STORE_DOWN_TEXT in text
+        assert response.headers["X-Request-Id"] in text
+
+
+async def health(client: TestClient) -> tuple[int, int]:
+    live = await client.get("/healthz")
+    ready = await client.get("/readyz")
+    return live.status, ready.status
+
+
+def invalid_fields(step: Step) -> list[str]:
+    assert step.page is not None
+    return [e.get("name", "") for e in step.page.elements_named("input")
+            if e.get("aria-invalid") == "true"]
+
+
+async def post_answer(driver: Driver, step: Step, answers: dict[str, str]) -> ClientResponse:
+    """Answer a step and return the raw response, for answers that end in an error page."""
+    if isinstance(driver, HtmlDriver):
+        assert step.page is not None and step.view is not None
+        return await driver.submit(step.page, f"/login/{step.view}", answers)
+    assert isinstance(driver, JsonDriver)
+    return await driver.client.post(
+        "/auth/challenge", json={"challenge": step.challenge, "answers": answers},
+        headers=API_HEADERS,
+    )
+
+
+# --- Redis down at start -----------------------------------------------------------------------
+
+
+async def test_redis_down_at_start_answers_503_then_recovers(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    redis = RedisServer()  # a port nothing listens on yet
+    try:
+        client = await make_gateway(redis_url=redis.url, redis_timeout="0.25")
+
+        assert await health(client) == (200, 503)
+        ready = await client.get("/readyz")
+        assert int(ready.headers["Retry-After"]) > 0
+        if face == "html":
+            # No form is offered that nobody could accept.
+            await assert_store_unavailable(await client.get("/login"))
+        else:
+            refused = await client.post("/auth/login", headers=API_HEADERS,
+                                        json={"username": "password-user", "password": PASSWORD})
+            await assert_store_unavailable(refused)
+        assert (await hooks.calls()) == []  # nothing reached Cognito
+
+        redis.start()  # no gateway restart
+        assert await health(client) == (200, 200)
+        driver = drive(client, face)
+        assert (await driver.login("password-user", PASSWORD)).signed_in
+    finally:
+        redis.close()
+
+
+# --- Redis goes away while someone signs in ---------------------------------------------------
+
+
+async def test_redis_dies_mid_flow_then_sign_in_starts_again(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, own_redis: RedisServer, face: str
+) -> None:
+    driver = drive(await make_gateway(redis_url=own_redis.url, redis_timeout="0.25"), face)
+    step = await driver.login("totp-user", PASSWORD)
+    assert step.view == "authenticator-code"
+    own_redis.stop()
+    calls_before = len(await hooks.calls())
+
+    await assert_store_unavailable(
+        await post_answer(driver, step, {"code": await hooks.totp("totp-user")})
+    )
+    assert len(await hooks.calls()) == calls_before  # no answer sent without its flow
+    assert await health(driver.client) == (200, 503)
+
+    own_redis.start()  # empty: the flow went with the old process
+    assert await health(driver.client) == (200, 200)
+    expired = await driver.answer(step, {"code": await hooks.totp("totp-user")})
+    if isinstance(driver, HtmlDriver):
+        assert expired.view == "login"
+        assert expired.page is not None and FLOW_EXPIRED_TEXT in expired.page.text
+    else:
+        assert (expired.status, expired.error) == (410, "flow_expired")
+        assert expired.parameters["restart"] is True
+    assert len(await hooks.calls()) == calls_before
+
+    fresh = await driver.login("totp-user", PASSWORD)
+    assert (await driver.answer(fresh, {"code": await hooks.totp("totp-user")})).signed_in
+
+
+async def test_redis_blip_mid_flow_keeps_the_flow(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, slow_link: SlowLink, face: str
+) -> None:
+    driver = drive(await make_gateway(redis_url=slow_link.url, redis_timeout="0.25"), face)
+    step = await driver.login("sms-user", PASSWORD)
+    code = await hooks.latest_code("sms-user")
+    await slow_link.stop()
+
+    await assert_store_unavailable(await post_answer(driver, step, {"code": code}))
+
+    await slow_link.start()  # same port, Redis and its data never went away
+    assert (await driver.answer(step, {"code": code})).signed_in
+
+
+async def test_signed_in_requests_are_refused_not_anonymous_while_redis_is_down(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, own_redis: RedisServer, face: str
+) -> None:
+    driver = drive(await make_gateway(redis_url=own_redis.url, redis_timeout="0.25"), face)
+    assert (await driver.login("password-user", PASSWORD)).signed_in
+    own_redis.stop()
+
+    if face == "html":
+        # Neither the signed-in page without a check, nor "you are not signed in".
+        response = await driver.client.get("/", allow_redirects=False)
+    else:
+        response = await driver.client.get("/auth/session", headers=API_HEADERS)
+    await assert_store_unavailable(response)
+    assert not response.cookies  # the session cookie is kept for when Redis is back
+
+
+# --- Redis slow -----------------------------------------------------------------------------
+
+
+async def test_slow_redis_is_bounded_by_its_timeout_and_the_loop_keeps_answering(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, slow_link: SlowLink
+) -> None:
+    timeout = 0.3
+    client = await make_gateway(redis_url=slow_link.url, redis_timeout=str(timeout))
+    slow_link.delay = 5.0  # far longer than anyone should wait
+
+    started = time.monotonic()
+    login = asyncio.create_task(client.post(
+        "/auth/login", headers=API_HEADERS,
+        json={"username": "password-user", "password": PASSWORD},
+    ))
+    probes: list[float] = []
+    while not login.done():
+        probe_started = time.monotonic()
+        live = await client.get("/healthz")
+        assert live.status == 200
+        probes.append(time.monotonic() - probe_started)
+        await asyncio.sleep(0.02)
+    response = await login
+    elapsed = time.monotonic() - started
+
+    await assert_store_unavailable(response)
+    # One attempt and the one reconnect the client allows, each cut off by the timeout.
+    assert elapsed < 2 * timeout + 0.5
+    assert len(probes) >= 5 and max(probes) < 0.1
+    ready_started = time.monotonic()
+    assert (await client.get("/readyz")).status == 503
+    assert time.monotonic() - ready_started < 2 * timeout + 0.5
+
+
+async def test_redis_slower_than_usual_but_within_its_timeout_still_signs_in(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, slow_link: SlowLink, face: str
+) -> None:
+    slow_link.delay = 0.05
+    driver = drive(await make_gateway(redis_url=slow_link.url, redis_timeout="1"), face)
+    step = await driver.login("sms-user", PASSWORD)
+    assert (await driver.answer(step, {"code": await hooks.latest_code("sms-user")})).signed_in
+
+
+# --- Cognito slow, busy, failing or unreachable -----------------------------------------------
+
+
+async def test_cognito_timeout_on_an_answer_is_not_retried(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    driver = drive(await make_gateway(cognito_read_timeout="0.3"), face)
+    step = await driver.login("totp-user", PASSWORD)
+    answers_before = len(await hooks.calls("RespondToAuthChallenge"))
+    await hooks.fault("RespondToAuthChallenge", latency_ms=1000)
+
+    started = time.monotonic()
+    timed_out = await driver.answer(step, {"code": await hooks.totp("totp-user")})
+    elapsed = time.monotonic() - started
+
+    assert (timed_out.status, timed_out.error) == (504, "upstream_timeout")
+    assert elapsed < 0.9  # the read timeout, not Cognito's pace
+    if isinstance(driver, HtmlDriver):
+        assert timed_out.page is not None and COGNITO_SLOW_TEXT in timed_out.page.text
+        assert not invalid_fields(timed_out)
+    # Cognito may have consumed the Session: the answer went once and was not sent again.
+    assert len(await hooks.calls("RespondToAuthChallenge")) == answers_before + 1
+
+
+async def test_cognito_timeout_at_login_keeps_the_username(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    driver = drive(await make_gateway(cognito_read_timeout="0.3"), face)
+    await hooks.fault("InitiateAuth", latency_ms=1000)
+
+    step = await driver.login("password-user", PASSWORD)
+
+    assert (step.status, step.error) == (504, "upstream_timeout")
+    assert len(await hooks.calls("InitiateAuth")) == 1
+    if isinstance(driver, HtmlDriver):
+        assert step.page is not None
+        assert step.page.form("/login").fields["username"] == "password-user"
+        assert COGNITO_SLOW_TEXT in step.page.text
+
+
+async def test_cognito_throttling_is_busy_not_a_failed_attempt(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    # Limits low enough that counting throttled calls as failures would lock the person out.
+    driver = drive(
+        await make_gateway(user_failure_limit="2", ip_failure_limit="2", max_code_attempts="2"),
+        face,
+    )
+    await hooks.fault("InitiateAuth", error="TooManyRequestsException", count=3)
+    for _ in range(3):
+        busy = await driver.login("totp-user", PASSWORD)
+        assert (busy.status, busy.error) == (503, "service_busy")
+        last = driver.responses[-1]
+        assert int(last.headers["Retry-After"]) > 0
+        if isinstance(driver, HtmlDriver):
+            assert busy.page is not None and COGNITO_BUSY_TEXT in busy.page.text
+
+    step = await driver.login("totp-user", PASSWORD)
+    assert step.view == "authenticator-code"
+    await hooks.fault("RespondToAuthChallenge", error="TooManyRequestsException", count=2)
+    for _ in range(2):
+        busy = await driver.answer(step, {"code": await hooks.totp("totp-user")})
+        assert (busy.status, busy.error, busy.view) == (503, "service_busy", "authenticator-code")
+        assert int(driver.responses[-1].headers["Retry-After"]) > 0
+        step = busy if busy.page else step
+    # One call per attempt, no hidden retries.
+    assert len(await hooks.calls("InitiateAuth")) == 4
+    assert (await driver.answer(step, {"code": await hooks.totp("totp-user")})).signed_in
+
+
+async def test_cognito_internal_error_is_502_with_a_reference(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    driver = drive(await make_gateway(), face)
+    await hooks.fault("InitiateAuth", error="InternalErrorException")
+
+    step = await driver.login("password-user", PASSWORD)
+
+    assert (step.status, step.error) == (502, "upstream_unavailable")
+    assert len(await hooks.calls("InitiateAuth")) == 1  # a 500 is not retried behind our back
+    response = driver.responses[-1]
+    request_id = response.headers["X-Request-Id"]
+    if isinstance(driver, HtmlDriver):
+        assert step.page is not None
+        assert COGNITO_DOWN_TEXT in step.page.text
+        assert request_id in step.page.text  # what the person can quote to support
+        assert step.page.form("/login").fields["username"] == "password-user"
+        assert not invalid_fields(step)  # nothing the person typed was wrong
+    else:
+        assert step.parameters["request_id"] == request_id
+        assert step.parameters["message"] == COGNITO_DOWN_TEXT
+    assert (await driver.login("password-user", PASSWORD)).signed_in
+
+
+async def test_cognito_internal_error_on_an_answer_keeps_the_step(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    driver = drive(await make_gateway(), face)
+    step = await driver.login("email-user", PASSWORD)
+    code = await hooks.latest_code("email-user")
+    await hooks.fault("RespondToAuthChallenge", error="InternalErrorException")
+
+    failed = await driver.answer(step, {"code": code})
+
+    assert (failed.status, failed.error, failed.view) == (502, "upstream_unavailable",
+                                                          "email-code")
+    assert (await driver.answer(failed if failed.page else step, {"code": code})).signed_in
+
+
+async def test_cognito_unreachable_is_502_without_a_traceback(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    driver = drive(await make_gateway(cognito_endpoint=closed), face)
+
+    started = time.monotonic()
+    step = await driver.login("password-user", PASSWORD)
+
+    assert (step.status, step.error) == (502, "upstream_unavailable")
+    assert time.monotonic() - started < 2.0  # refused at once, not waited out
+    text = await driver.responses[-1].text()
+    assert "Traceback" not in text and closed not in text
+    assert driver.responses[-1].headers["X-Request-Id"] in text
+    assert await health(driver.client) == (200, 200)  # Redis is fine; Cognito is not ours
+
+
+# --- the gateway restarts in the middle of a sign-in ------------------------------------------
+
+
+def carry_cookies(old: TestClient, new: TestClient) -> None:
+    """What the browser does: it keeps its cookies while the server behind the name restarts."""
+    url = URL(str(new.make_url("/")))
+    for cookie in old.session.cookie_jar:
+        new.session.cookie_jar.update_cookies({cookie.key: cookie.value}, response_url=url)
+
+
+@pytest.mark.parametrize("keys", ["same", "rotated"])
+async def test_another_gateway_instance_continues_the_flow(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str, keys: str
+) -> None:
+    first = await make_gateway()
+    step = await drive(first, face).login("sms-user", PASSWORD)
+    assert step.view == "sms-code"
+    # The new instance may sign with a newer key, as long as it still accepts the old one.
+    new_keys = SIGNING_KEY if keys == "same" else f"{SIGNING_KEY},{NEWER_SIGNING_KEY}"
+    second = await make_gateway(secret_keys=new_keys)
+    carry_cookies(first, second)
+    await first.close()
+
+    done = await drive(second, face).answer(step, {"code": await hooks.latest_code("sms-user")})
+
+    assert done.signed_in
+    assert await drive(second, face).session() is not None
