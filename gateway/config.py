@@ -199,8 +199,20 @@ def _http_url(reader: _Reader, name: str) -> str | None:
     if value is None:
         return None
     url = URL(value)
-    if url.scheme not in {"http", "https"} or not url.host:
-        reader.problems.append(f"GATEWAY_{name} must be an http(s) URL")
+    # These URLs end up in the Content-Security-Policy header, where a space, ';' or ',' would
+    # start a new source or directive: only a plain URL is accepted.
+    if url.scheme not in {"http", "https"} or not url.host or re.search(r"[\s;,'\"]", value):
+        reader.problems.append(f"GATEWAY_{name} must be a plain http(s) URL")
+        return None
+    return value
+
+
+def _logo_url(reader: _Reader) -> str | None:
+    value = reader.raw("BRAND_LOGO_URL")
+    if value is None or not value.startswith("/") or value.startswith("//"):
+        return _http_url(reader, "BRAND_LOGO_URL")  # absolute: its origin joins img-src
+    if re.search(r"[\s'\"<>]", value):
+        reader.problems.append("GATEWAY_BRAND_LOGO_URL must be a path or a plain http(s) URL")
         return None
     return value
 
@@ -315,7 +327,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         analytics_endpoint_id=reader.raw("ANALYTICS_ENDPOINT_ID"),
         client_metadata=metadata,
         brand_name=reader.raw("BRAND_NAME") or "Sign in",
-        brand_logo_url=reader.raw("BRAND_LOGO_URL"),
+        brand_logo_url=_logo_url(reader),
         brand_color=color,
         template_dir=Path(template_dir) if template_dir else None,
         password_policy=policy,

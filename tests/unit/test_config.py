@@ -55,3 +55,14 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_plain_http_drops_the_host_prefix() -> None:
     settings = load_settings({**GOOD, "GATEWAY_COOKIE_SECURE": "false"})
     assert settings.cookie_prefix == ""
+
+
+def test_urls_that_reach_the_csp_header_must_be_plain() -> None:
+    hostile = "https://cdn.example/a.js; script-src *"
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**GOOD, "GATEWAY_ADVANCED_SECURITY_SCRIPT_URL": hostile,
+                       "GATEWAY_BRAND_LOGO_URL": "https://img.example/x.png 'unsafe-inline'"})
+    problems = "\n".join(raised.value.problems)
+    assert "ADVANCED_SECURITY_SCRIPT_URL" in problems and "BRAND_LOGO_URL" in problems
+    settings = load_settings({**GOOD, "GATEWAY_BRAND_LOGO_URL": "/static/logo.svg"})
+    assert settings.brand_logo_url == "/static/logo.svg"
