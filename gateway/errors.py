@@ -130,6 +130,13 @@ class ServiceBusy(GatewayError):
     code, status = "service_busy", 503
 
 
+class SignInRateReached(ServiceBusy):
+    # The gateway-wide cap on sign-in starts (it guards the account-wide Cognito quota) is an
+    # abuse limit like the per-IP and per-user ones, so 429; the words stay "busy": the person
+    # who meets it did nothing wrong.
+    status = 429
+
+
 class UpstreamUnavailable(GatewayError):
     code, status = "upstream_unavailable", 502
 

@@ -13,7 +13,7 @@ import hashlib
 import time
 
 from gateway.config import Settings
-from gateway.errors import RateLimited, ServiceBusy
+from gateway.errors import RateLimited, SignInRateReached
 from gateway.store import Store
 
 
@@ -52,7 +52,7 @@ class Limits:
         await self._store.count([(second, 2)])
         (started,) = await self._store.counts([second])
         if started > self._settings.global_start_limit:
-            raise ServiceBusy("gateway-wide sign-in rate reached", retry_after=1)
+            raise SignInRateReached("gateway-wide sign-in rate reached", retry_after=1)
 
     async def failed(self, ip: str | None, username: str) -> None:
         await self._store.count([(key, window) for key, _, window in self._windows(ip, username)])
