@@ -1,4 +1,5 @@
-"""Fixtures shared by every test directory: a real redis-server of the tests' own."""
+"""Fixtures shared by every test directory: a real redis-server of the tests' own, and the
+Cognito emulator on its demo seed, each in its own process, started once per session."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import RedisServer
+from tests.servers import ROOT, EmulatorProcess, RedisServer
+
+DEMO_SEED = ROOT / "cognito_emulator" / "demo_seed.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +18,11 @@ def redis_server() -> Iterator[RedisServer]:
     server.start()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[EmulatorProcess]:
+    process = EmulatorProcess(DEMO_SEED)
+    process.start()
+    yield process
+    process.stop()

@@ -24,11 +24,9 @@ from playwright.async_api import Browser, async_playwright
 from gateway.app import create_app
 from gateway.config import load_settings
 from tests.browser.watch import Watched, watch
-from tests.gateway.conftest import emulator, environment
+from tests.gateway.conftest import environment
 from tests.gateway.hooks import EmulatorHooks
 from tests.servers import EmulatorProcess, RedisServer
-
-__all__ = ["emulator"]  # re-exported so pytest finds the session emulator fixture here
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium, not a Playwright download. The flags keep it from phoning home (updates,

@@ -3,7 +3,7 @@ and the gateway app served over HTTP with its own aiobotocore client. Nothing is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -16,9 +16,8 @@ from gateway.app import create_app
 from gateway.config import Settings, load_settings
 from tests.gateway.drivers import HtmlDriver, JsonDriver
 from tests.gateway.hooks import EmulatorHooks
-from tests.servers import ROOT, EmulatorProcess, RedisServer
+from tests.servers import EmulatorProcess, RedisServer
 
-DEMO_SEED = ROOT / "cognito_emulator" / "demo_seed.yaml"
 PASSWORD = "Demo-Passw0rd!"
 TEMPORARY_PASSWORD = "Temp-Passw0rd!"
 POOL = "us-east-1_DemoPool01"
@@ -31,14 +30,6 @@ MFA_SECRET = "2demogatewayclientsecret0000000000000000000000000002"
 SIGNING_KEY = "test-signing-key-0123456789abcdefghijklmnop"
 
 GatewayFactory = Callable[..., Awaitable[TestClient]]
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[EmulatorProcess]:
-    process = EmulatorProcess(DEMO_SEED)
-    process.start()
-    yield process
-    process.stop()
 
 
 @pytest.fixture
