@@ -15,7 +15,7 @@ from yarl import URL
 from gateway import errors
 from gateway.keys import CATALOGS, CSP_NONCE, REQUEST_ID, SETTINGS, STALE_COOKIES, TRANSLATOR
 from gateway.render import API_PREFIX, render_error
-from gateway.web import clear_cookies
+from gateway.web import clear_cookies, client_address
 
 log = logging.getLogger("gateway.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -79,6 +79,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             "request_id": request[REQUEST_ID],
             "method": request.method,
             "path": request.path,  # never the query string: it is the person's business
+            # The address Cognito and the rate limits were given, not the raw header.
+            "client_ip": client_address(request),
             "status": response.status,
             "ms": round((time.perf_counter() - started) * 1000, 1),
         },

@@ -100,14 +100,20 @@ def cookie_attributes(request: web.Request) -> dict[str, Any]:
     }
 
 
-def request_context(request: web.Request, encoded_data: str | None) -> RequestContext:
-    settings = request.app[SETTINGS]
-    ip = client_ip(
-        request.remote, request.headers.getall("X-Forwarded-For", []), settings.trusted_proxies
+def client_address(request: web.Request) -> str | None:
+    """The client's IP through the trusted proxies: the one address that UserContextData, the
+    rate limits and the request log all use."""
+    return client_ip(
+        request.remote,
+        request.headers.getall("X-Forwarded-For", []),
+        request.app[SETTINGS].trusted_proxies,
     )
+
+
+def request_context(request: web.Request, encoded_data: str | None) -> RequestContext:
     if encoded_data is not None and len(encoded_data) > MAX_ENCODED_DATA:
         raise InvalidRequest("encoded_data too long", field="encoded_data")
-    return RequestContext(ip=ip, encoded_data=encoded_data or None)
+    return RequestContext(ip=client_address(request), encoded_data=encoded_data or None)
 
 
 def _text(value: Any, name: str) -> str:
