@@ -170,11 +170,17 @@ def leaked(text: str, secrets: Iterable[str]) -> list[str]:
     """The secrets that appear in ``text``, whole or in part.
 
     Long secrets (tokens, Sessions) are cut into 24-character pieces: any leak of 48 or more
-    consecutive characters contains one of them, so a truncated token is caught too.
+    consecutive characters contains one of them, so a truncated token is caught too. Short ones
+    (six-digit codes) must stand alone, so a request id that happens to contain the same six
+    digits is not taken for a leak.
     """
     hits = []
     for secret in secrets:
         if not secret:
+            continue
+        if len(secret) < 12:
+            if re.search(rf"(?<![0-9A-Za-z]){re.escape(secret)}(?![0-9A-Za-z])", text):
+                hits.append(secret)
             continue
         if len(secret) < 2 * _CHUNK:
             if secret in text:
