@@ -180,3 +180,20 @@ async def test_every_api_route_requires_the_csrf_header_and_a_json_body(
     step = await driver.answer(Step(view="authenticator-code", challenge="SOFTWARE_TOKEN_MFA"),
                                {"code": await hooks.totp("totp-user")})
     assert step.signed_in
+
+
+async def test_no_other_origin_is_granted_cors(gateway: TestClient, hooks: EmulatorHooks) -> None:
+    """The header rule holds only while no preflight is ever granted: a page elsewhere that
+    could send ``X-CSRF`` could also read the answers."""
+    driver = JsonDriver(gateway)
+    assert (await driver.login("password-user", PASSWORD)).signed_in
+    for origin in ("https://evil.example", "null", "http://127.0.0.1"):
+        for method, path in api_routes(gateway):
+            preflight = await gateway.options(path, headers={
+                "Origin": origin, "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "x-csrf, content-type"})
+            actual = await gateway.request(method, path, headers={**API_HEADERS,
+                                                                   "Origin": origin})
+            for response in (preflight, actual):
+                granted = [h for h in response.headers if h.lower().startswith("access-control-")]
+                assert granted == [], (origin, method, path, response.status)
