@@ -64,6 +64,7 @@ def page(
             "request_id": request[REQUEST_ID],
             "errors": {},
             "error_summary": None,
+            "values": {},  # what the person typed, shown again with an error
             **context,
         },
     )

@@ -182,10 +182,21 @@ def _step_context(request: web.Request, pending: Pending) -> dict[str, Any]:
     return context
 
 
+# Fields whose typed value comes back when the page is shown again with an error, so nobody
+# types their name twice. Passwords and one-time codes never do: a password must not sit in the
+# HTML, and a refused code is of no use.
+_KEPT_KINDS = frozenset({"text", "email"})
+
+
 def _step_page(
-    request: web.Request, pending: Pending, error: errors.GatewayError | None = None
+    request: web.Request,
+    pending: Pending,
+    error: errors.GatewayError | None = None,
+    typed: dict[str, str] | None = None,
 ) -> web.StreamResponse:
     t = request[TRANSLATOR]
+    kept = {f.name: typed[f.name].strip()[: f.max_length] for f in pending.prompt.fields
+            if typed and f.kind in _KEPT_KINDS and f.name in typed}
     labels = {f.name: t(f"attribute.{f.name}") if t.has(f"attribute.{f.name}") else f.name
               for f in pending.prompt.fields}
     message = error_message(t, error, labels) if error else None
@@ -200,6 +211,7 @@ def _step_page(
         if error else None,
         errors={field: message} if field and message else {},
         error_reference=request[REQUEST_ID] if _outage(error) else None,
+        values=kept,
         **_step_context(request, pending),
     )
     return with_retry_after(response, error) if error else response
@@ -235,7 +247,7 @@ async def step_submit(request: web.Request) -> web.StreamResponse:
             return _see_other("/login")
         if isinstance(error, errors.ChallengeMismatch):
             return _see_other(f"/login/{pending.prompt.view}")
-        return _step_page(request, pending, error)
+        return _step_page(request, pending, error, typed=form)
     return await _finish(request, outcome)
 
 

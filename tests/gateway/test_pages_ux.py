@@ -7,6 +7,7 @@ Each test reads the HTML the way a browser or screen reader would: labels tied t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
@@ -300,11 +301,12 @@ def check_error_rules(doc: Element) -> str:
     order = list(main.walk())
     assert order.index(summary) < order.index(first_form), "the summary comes before the form"
 
-    (link,) = summary.find_all("a")
-    target = doc.by_id(link.attrs["href"].removeprefix("#"))
-    assert target in controls(doc), "the summary links to the field"
+    links = summary.find_all("a")
+    assert len(links) == 1, "the summary links to the field it is about"
+    target = doc.by_id(links[0].attrs["href"].removeprefix("#"))
+    assert target in controls(doc), "the link leads to a field"
     assert target.attrs.get("aria-invalid") == "true"
-    message = link.text
+    message = links[0].text
     assert message in described_by(doc, target), "the same message is read at the field"
     focused = [e for e in doc.walk() if "autofocus" in e.attrs]
     assert focused in ([target], []), "without JavaScript, focus lands on the field in error"
@@ -332,6 +334,8 @@ async def test_every_refused_answer_is_shown_at_the_field_and_in_an_announced_su
     message = check_error_rules(doc)
     english_errors = {text for key, text in ENGLISH.items() if key.startswith("error.")}
     assert message in english_errors, "a sentence from our catalog"
+    # The title is read first when the page loads: it says something is wrong.
+    assert doc.find_all("title")[0].text.startswith(ENGLISH["page.title.error"] + " ")
 
 
 # --- what particular pages promise -----------------------------------------------------------
@@ -347,6 +351,24 @@ async def test_username_stays_filled_in_after_a_wrong_password(
     assert fields["username"].attrs.get("value") == "Password-User"
     assert "value" not in fields["password"].attrs, "a refused password is never sent back"
     assert refused.error == "invalid_credentials"
+
+
+@pytest.mark.parametrize(
+    ("view", "kept", "never_sent_back"),
+    [("new-password", {"name": "Nora New"}, "new_password"),
+     ("setup-email", {"email": "not-an-email"}, None),
+     ("sms-code", {}, "code"),
+     ("authenticator-code", {}, "code")],
+)
+async def test_what_was_typed_comes_back_with_the_error_except_secrets_and_codes(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, view: str, kept: dict[str, str],
+    never_sent_back: str | None
+) -> None:
+    _, refused = await refused_page(make_gateway, hooks, view)
+    values = {c.attrs["name"]: c.attrs.get("value") for c in controls(document(refused))}
+    assert {name: values[name] for name in kept} == kept
+    if never_sent_back:
+        assert values[never_sent_back] is None
 
 
 async def test_start_over_leaves_the_step_for_an_empty_sign_in(
@@ -608,3 +630,104 @@ async def test_every_word_on_every_page_comes_from_the_catalog(
     assert {view: hard_coded_text(doc) for view, doc in seen.items()} == {
         view: [] for view in seen
     }
+
+
+# --- in a real browser: the pages the keyboard walk in tests/browser does not visit ----------
+
+CHROMIUM = "/usr/bin/chromium"
+SMALL_SCREEN = {"width": 320, "height": 640}
+
+# Every element holding text, its computed colour, and the first opaque background behind it.
+_TEXT_COLOURS = """() => {
+  const opaque = (c) => c !== "transparent" && !/^rgba\\(.*,\\s*0\\)$/.test(c);
+  const found = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const text = [...el.childNodes].filter((n) => n.nodeType === 3)
+      .map((n) => n.textContent.trim()).join(" ").trim();
+    if (!text || !el.getClientRects().length) continue;
+    let background = null;
+    for (let node = el; node && !background; node = node.parentElement) {
+      const c = getComputedStyle(node).backgroundColor;
+      if (opaque(c)) background = c;
+    }
+    found.push({text: text.slice(0, 40), color: getComputedStyle(el).color, background});
+  }
+  return found;
+}"""
+
+
+def _channels(css: str) -> str:
+    """``rgb(1, 2, 3)`` or ``color(srgb 0.1 0.2 0.3)`` (how Chromium reports color-mix) as
+    ``#rrggbb``."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css.split("(", 1)[1])][:3]
+    scale = 255 if css.startswith("color(") else 1
+    return "#" + "".join(f"{round(n * scale):02x}" for n in numbers)
+
+
+async def _browse_to(page: Any, base: str, view: str, hooks: EmulatorHooks) -> None:
+    """Walk to ``view`` the way a person does: labels and buttons named by the catalog."""
+    await page.goto(f"{base}/login")
+    if view == "login":
+        return
+    username, password = USER_FOR.get(view, ("password-user", PASSWORD))
+    await page.get_by_label(ENGLISH["field.username"]).fill(username)
+    await page.get_by_label(ENGLISH["field.password"], exact=True).fill(
+        "Wrong-Passw0rd!" if view == "login, refused" else password)
+    await page.get_by_role("button", name=ENGLISH["button.sign_in"]).click()
+    await page.wait_for_load_state("domcontentloaded")
+    if view in CHOSEN_FIRST:
+        method = ENGLISH[f"mfa.{CHOSEN_FIRST[view]}"]
+        await page.get_by_label(method, exact=True).check()
+        await page.get_by_role("button", name=ENGLISH["button.continue"]).click()
+    await page.wait_for_url(
+        "**/login" if view == "login, refused" else f"**/login/{view}",
+        wait_until="domcontentloaded")
+
+
+async def _small_screen_problems(browser: Any, client: Any, view: str,
+                                 hooks: EmulatorHooks) -> list[str]:
+    from gateway.contrast import TEXT_MINIMUM, contrast_ratio
+
+    problems = []
+    context = await browser.new_context(viewport=SMALL_SCREEN)
+    try:
+        page = await context.new_page()
+        # localhost: Chromium treats it as a secure context, so __Host- cookies work.
+        await _browse_to(page, f"http://localhost:{client.port}", view, hooks)
+        scroll, screen = await page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if scroll > screen:
+            problems.append(f"{view}: {scroll}px wide on a {screen}px screen")
+        for scheme in ("light", "dark"):
+            await page.emulate_media(color_scheme=scheme)
+            texts = await page.evaluate(_TEXT_COLOURS)
+            assert len(texts) > 5, f"{view}: the page has text to check"
+            for item in texts:
+                ratio = contrast_ratio(_channels(item["color"]), _channels(item["background"]))
+                if ratio < TEXT_MINIMUM:
+                    problems.append(f"{view}, {scheme}: {item['text']!r} at {ratio:.2f}:1")
+    finally:
+        await context.close()
+    return problems
+
+
+@pytest.mark.browser
+async def test_pages_fit_320px_and_keep_aa_contrast_in_both_colour_schemes(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    from playwright.async_api import async_playwright
+
+    views = ["login, refused", "choose-mfa", "new-password", "setup-authenticator"]
+    clients = [await make_gateway(**(MFA_POOL_GATEWAY if view.startswith("setup-") else {}))
+               for view in views]
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            found = await asyncio.gather(*(
+                _small_screen_problems(browser, client, view, hooks)
+                for client, view in zip(clients, views, strict=True)))
+        finally:
+            await browser.close()
+    assert [problem for problems in found for problem in problems] == []
