@@ -217,6 +217,52 @@ def _logo_url(reader: _Reader) -> str | None:
     return value
 
 
+@dataclass(frozen=True)
+class SentinelTarget:
+    """A ``redis+sentinel://[[user]:password@]host:port[,host:port...]/service[/db]`` URL: the
+    sentinels to ask, the name of the master they watch, and how to use that master."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+def sentinel_target(url: str) -> SentinelTarget | None:
+    """The parts of a Sentinel URL; None for any other scheme; ValueError when malformed."""
+    scheme, _, rest = url.partition("://")
+    if scheme != "redis+sentinel":
+        return None
+    userinfo, _, location = rest.rpartition("@")
+    hosts, _, path = location.partition("/")
+    sentinels = []
+    for item in hosts.split(","):
+        host, _, port = item.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("a Sentinel URL lists its sentinels as host:port,host:port")
+        sentinels.append((host, int(port)))
+    service, _, db = path.partition("/")
+    if not service or (db and not db.isdigit()):
+        raise ValueError("a Sentinel URL ends with /<master name>[/<database number>]")
+    username, _, password = userinfo.partition(":")
+    return SentinelTarget(
+        tuple(sentinels), service, int(db or 0), username or None, password or None
+    )
+
+
+def _redis_url_problems(url: str) -> list[str]:
+    try:
+        if sentinel_target(url) is not None:
+            return []
+        scheme = URL(url).scheme
+    except ValueError as error:
+        return [f"GATEWAY_REDIS_URL: {error}"]
+    if scheme not in {"redis", "rediss", "unix"}:
+        return ["GATEWAY_REDIS_URL must be a redis://, rediss://, unix:// or redis+sentinel:// URL"]
+    return []
+
+
 def load_settings(environ: Mapping[str, str]) -> Settings:
     """Build :class:`Settings` from an environment mapping, or raise :class:`ConfigError`
     listing every problem at once."""
@@ -224,8 +270,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     problems = reader.problems
 
     redis_url = reader.required("REDIS_URL")
-    if redis_url and URL(redis_url).scheme not in {"redis", "rediss", "unix"}:
-        problems.append("GATEWAY_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    if redis_url:
+        problems.extend(_redis_url_problems(redis_url))
 
     keys = [k.strip() for k in (reader.required("SECRET_KEYS")).split(",") if k.strip()]
     if reader.raw("SECRET_KEYS") is not None and not keys:

@@ -11,14 +11,15 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
-from gateway.config import Settings
+from gateway.config import Settings, sentinel_target
 from gateway.errors import StepInProgress, StoreUnavailable
 from gateway.sealing import Unsealable, seal, unseal
 from gateway.signing import Ticket
@@ -45,17 +46,44 @@ return 1
 """
 
 
+class _SentinelMaster(aioredis.Redis):
+    """The master a set of sentinels names; closing it also closes the sentinel connections."""
+
+    watchers: Sentinel | None = None
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await super().aclose(close_connection_pool)
+        if self.watchers is not None:
+            await self.watchers.aclose()
+
+
 def connect(settings: Settings) -> aioredis.Redis:
-    return aioredis.Redis.from_url(
-        settings.redis_url.reveal(),
-        socket_timeout=settings.redis_timeout,
-        socket_connect_timeout=settings.redis_timeout,
+    url = settings.redis_url.reveal()
+    options: dict[str, Any] = {
+        "socket_timeout": settings.redis_timeout,
+        "socket_connect_timeout": settings.redis_timeout,
         # One quick reconnect covers a dropped idle connection; anything longer is an outage
         # that should surface as a 503 within the timeout, not a hang.
-        retry=Retry(NoBackoff(), 1),
-        health_check_interval=30,
-        max_connections=256,
+        "retry": Retry(NoBackoff(), 1),
+        "health_check_interval": 30,
+        "max_connections": 256,
+    }
+    target = sentinel_target(url)
+    if target is None:
+        return aioredis.Redis.from_url(url, **options)
+    # Every new connection asks the sentinels for the current master, so after a failover
+    # the gateway follows the promoted replica; until then commands fail fast (503).
+    # redis-py leaves Sentinel's constructor unannotated.
+    sentinel = Sentinel(list(target.sentinels), sentinel_kwargs={  # type: ignore[no-untyped-call]
+        "socket_timeout": settings.redis_timeout,
+        "socket_connect_timeout": settings.redis_timeout,
+    })
+    master = sentinel.master_for(
+        target.service, redis_class=_SentinelMaster, db=target.db,
+        username=target.username, password=target.password, **options,
     )
+    master.watchers = sentinel
+    return cast(aioredis.Redis, master)
 
 
 class Store:

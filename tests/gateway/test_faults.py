@@ -7,11 +7,16 @@ gateway instance taking over a flow from the first.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 from yarl import URL
@@ -304,6 +309,125 @@ async def test_redis_slower_than_usual_but_within_its_timeout_still_signs_in(
     driver = drive(await make_gateway(redis_url=slow_link.url, redis_timeout="1"), face)
     step = await driver.login("sms-user", PASSWORD)
     assert (await driver.answer(step, {"code": await hooks.latest_code("sms-user")})).signed_in
+
+
+# --- Redis fails over --------------------------------------------------------------------------
+
+
+class FailoverSet:
+    """A master, its replica and one sentinel watching them (quorum 1, 200 ms to call the
+    master dead): the smallest set of local redis-servers that fails over by itself."""
+
+    SERVICE = "gateway"
+
+    def __init__(self) -> None:
+        self.binary = shutil.which("redis-server") or "redis-server"
+        self.dir = Path(tempfile.mkdtemp(prefix="gw-failover-"))
+        self.master_port, self.replica_port, self.sentinel_port = (free_port() for _ in "mrs")
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def url(self) -> str:
+        return f"redis+sentinel://127.0.0.1:{self.sentinel_port}/{self.SERVICE}/0"
+
+    def _spawn(self, name: str, *arguments: str) -> None:
+        self.processes[name] = subprocess.Popen(
+            [self.binary, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    def _server(self, port: int, *extra: str) -> tuple[str, ...]:
+        return ("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", str(self.dir), "--dbfilename", f"{port}.rdb", *extra)
+
+    def start(self) -> None:
+        # Redis waits five seconds for more replicas before a full sync, by default.
+        self._spawn("master", *self._server(self.master_port, "--repl-diskless-sync-delay", "0"))
+        self._spawn("replica", *self._server(
+            self.replica_port, "--replicaof", "127.0.0.1", str(self.master_port)))
+        # A sentinel learns of replicas from the master's INFO, which it reads at once and then
+        # only every ten seconds: start it after the replica has attached.
+        self._until(self._linked, "the replica to sync")
+        config = self.dir / "sentinel.conf"  # sentinel rewrites its own file
+        config.write_text(
+            f"port {self.sentinel_port}\nbind 127.0.0.1\ndir {self.dir}\n"
+            f"sentinel monitor {self.SERVICE} 127.0.0.1 {self.master_port} 1\n"
+            f"sentinel down-after-milliseconds {self.SERVICE} 200\n"
+            f"sentinel failover-timeout {self.SERVICE} 2000\n"
+        )
+        self._spawn("sentinel", str(config), "--sentinel")
+        self._until(self._watched, "the sentinel to see the replica")
+
+    def _linked(self) -> bool:
+        with redis.Redis(port=self.replica_port, socket_timeout=0.5) as replica:
+            return bool(replica.info("replication").get("master_link_status") == "up")
+
+    def _watched(self) -> bool:
+        with redis.Redis(port=self.sentinel_port, socket_timeout=0.5) as sentinel:
+            return bool(sentinel.sentinel_slaves(self.SERVICE))
+
+    @staticmethod
+    def _until(ready: Any, what: str, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if ready():
+                    return
+            except redis.RedisError:
+                pass  # not listening yet
+            time.sleep(0.05)
+        raise RuntimeError(f"timed out waiting for {what}")
+
+    def replicated(self) -> None:
+        """Wait until the replica holds every write made so far (WAIT counts from this
+        client's own last write, so make one)."""
+        with redis.Redis(port=self.master_port) as master:
+            master.set("failover-test:marker", "1")
+            assert master.wait(1, 2000) == 1
+
+    def kill_master(self) -> None:
+        process = self.processes.pop("master")
+        process.kill()
+        process.wait(timeout=10)
+
+    def close(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+            process.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def failover_set() -> Iterator[FailoverSet]:
+    servers = FailoverSet()
+    try:
+        servers.start()
+        yield servers
+    finally:
+        servers.close()
+
+
+async def test_redis_failover_is_503_for_the_window_then_the_flow_continues(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, failover_set: FailoverSet
+) -> None:
+    driver = JsonDriver(await make_gateway(redis_url=failover_set.url, redis_timeout="0.25"))
+    step = await driver.login("sms-user", PASSWORD)
+    code = await hooks.latest_code("sms-user")
+    failover_set.replicated()
+    failover_set.kill_master()
+    killed = time.monotonic()
+
+    outage: list[float] = []
+    while (response := await post_answer(driver, step, {"code": code})).status == 503:
+        await assert_store_unavailable(response)
+        outage.append(time.monotonic() - killed)
+        assert outage[-1] < 10, "the gateway did not follow the promoted replica"
+        await asyncio.sleep(0.1)
+
+    assert outage, "answers during the failover window are refused, not lost"
+    assert response.status == 200
+    assert (await response.json())["status"] == "authenticated"  # the flow survived
+    assert await driver.session() is not None
+    assert (await driver.client.get("/readyz")).status == 200
 
 
 # --- Cognito slow, busy, failing or unreachable -----------------------------------------------
