@@ -39,18 +39,27 @@ _DEMO_POOL_STEPS = {
 _SETUP_CHOICE = {"setup-authenticator": "SOFTWARE_TOKEN_MFA", "setup-email": "EMAIL_OTP"}
 
 
-async def reach(view: str, make_gateway: GatewayFactory, hooks: EmulatorHooks) -> tuple[
-    HtmlDriver, Step, dict[str, str]
-]:
-    """A browser (on a gateway of its own) waiting on ``view``, and answers that the step
-    would accept."""
+async def reach(
+    view: str, make_gateway: GatewayFactory, hooks: EmulatorHooks,
+    gateways: dict[str, TestClient] | None = None,
+) -> tuple[HtmlDriver, Step, dict[str, str]]:
+    """A fresh browser waiting on ``view``, and answers that the step would accept. The browser
+    gets a gateway of its own, or shares one from ``gateways`` (by pool) with an empty jar."""
+    pool = POOL if view in _DEMO_POOL_STEPS else MFA_POOL
+    if gateways is None or pool not in gateways:
+        overrides = {} if pool == POOL else {
+            "user_pool_id": MFA_POOL, "client_id": MFA_CLIENT, "client_secret": MFA_SECRET}
+        client = await make_gateway(**overrides)
+        if gateways is not None:
+            gateways[pool] = client
+    else:
+        client = gateways[pool]
+        client.session.cookie_jar.clear()
+    driver = HtmlDriver(client)
     if view in _DEMO_POOL_STEPS:
-        driver = HtmlDriver(await make_gateway())
         user, password = _DEMO_POOL_STEPS[view]
         step = await driver.login(user, password)
     else:
-        driver = HtmlDriver(await make_gateway(
-            user_pool_id=MFA_POOL, client_id=MFA_CLIENT, client_secret=MFA_SECRET))
         user = "setup-user"
         step = await driver.login(user, PASSWORD)
         if view in _SETUP_CHOICE:

@@ -78,8 +78,9 @@ async def test_every_page_of_every_step_has_the_headers_and_nonces(
     make_gateway: GatewayFactory, hooks: EmulatorHooks
 ) -> None:
     responses: list[ClientResponse] = []
+    gateways: dict[str, TestClient] = {}
     for view in STEP_VIEWS:
-        driver, step, answers = await reach(view, make_gateway, hooks)
+        driver, step, answers = await reach(view, make_gateway, hooks, gateways)
         assert step.page is not None
         # A wrong or malformed answer: the same page again, with an error summary.
         await driver.submit(step.page, f"/login/{view}",
@@ -88,7 +89,8 @@ async def test_every_page_of_every_step_has_the_headers_and_nonces(
                                                                        "new_password": "x"})
         responses += driver.responses
 
-    driver = HtmlDriver(await make_gateway())
+    driver = HtmlDriver(next(iter(gateways.values())))
+    driver.client.session.cookie_jar.clear()
     await driver.login("password-user", "wrong password")
     assert (await driver.login("password-user", PASSWORD)).signed_in  # the landing page
     await driver.get("/no/such/page")  # 404
