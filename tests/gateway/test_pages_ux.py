@@ -20,10 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pyotp
 import pytest
-import segno
+from playwright.async_api import Browser, Page, async_playwright
 
 import cognito_emulator.errors as cognito_messages
+from gateway.contrast import TEXT_MINIMUM, contrast_ratio
 from gateway.i18n import Catalogs
+from gateway.qr import qr_svg
 from tests.gateway.conftest import (
     MFA_CLIENT,
     MFA_POOL,
@@ -309,7 +311,7 @@ def check_error_rules(doc: Element) -> str:
     message = links[0].text
     assert message in described_by(doc, target), "the same message is read at the field"
     focused = [e for e in doc.walk() if "autofocus" in e.attrs]
-    assert focused in ([target], []), "without JavaScript, focus lands on the field in error"
+    assert focused == [target], "without JavaScript, focus lands on the field in error"
     return message
 
 
@@ -460,8 +462,7 @@ async def test_authenticator_setup_offers_qr_code_typed_secret_and_app_link(
     assert step.page is not None
     drawn = re.search(r"<svg.*?</svg>", step.page.html, re.S)
     assert drawn is not None
-    assert drawn.group(0) == segno.make(uri, error="m").svg_inline(
-        scale=5, border=2, dark="#000", light="#fff")
+    assert drawn.group(0) == qr_svg(uri)
     # No autofocus here: on a phone it would scroll the QR code away under the keyboard.
     assert not [e for e in doc.walk() if "autofocus" in e.attrs]
     # What an authenticator app does with the typed secret completes the sign-in.
@@ -508,7 +509,7 @@ def test_german_translates_every_english_sentence() -> None:
     placeholders = re.compile(r"\{(\w+)\}")
     for key, english in ENGLISH.items():
         assert set(placeholders.findall(GERMAN[key])) == set(placeholders.findall(english)), key
-    same = [k for k in ENGLISH if GERMAN[k] == ENGLISH[k] and not k.startswith("mfa.")]
+    same = [key for key in ENGLISH if GERMAN[key] == ENGLISH[key]]
     # Words German borrows as they are; anything else left in English is a missed translation.
     assert set(same) <= {"attribute.website"}, same
 
@@ -664,36 +665,31 @@ def _channels(css: str) -> str:
     return "#" + "".join(f"{round(n * scale):02x}" for n in numbers)
 
 
-async def _browse_to(page: Any, base: str, view: str, hooks: EmulatorHooks) -> None:
+async def _browse_to(page: Page, base: str, view: str) -> None:
     """Walk to ``view`` the way a person does: labels and buttons named by the catalog."""
     await page.goto(f"{base}/login")
-    if view == "login":
-        return
+    refused = view == "login, refused"
     username, password = USER_FOR.get(view, ("password-user", PASSWORD))
     await page.get_by_label(ENGLISH["field.username"]).fill(username)
     await page.get_by_label(ENGLISH["field.password"], exact=True).fill(
-        "Wrong-Passw0rd!" if view == "login, refused" else password)
+        "Wrong-Passw0rd!" if refused else password)
     await page.get_by_role("button", name=ENGLISH["button.sign_in"]).click()
-    await page.wait_for_load_state("domcontentloaded")
+    if refused:
+        await page.locator("#error-summary").wait_for()
+        return
     if view in CHOSEN_FIRST:
-        method = ENGLISH[f"mfa.{CHOSEN_FIRST[view]}"]
-        await page.get_by_label(method, exact=True).check()
+        await page.get_by_label(ENGLISH[f"mfa.{CHOSEN_FIRST[view]}"], exact=True).check()
         await page.get_by_role("button", name=ENGLISH["button.continue"]).click()
-    await page.wait_for_url(
-        "**/login" if view == "login, refused" else f"**/login/{view}",
-        wait_until="domcontentloaded")
+    await page.wait_for_url(f"**/login/{view}", wait_until="domcontentloaded")
 
 
-async def _small_screen_problems(browser: Any, client: Any, view: str,
-                                 hooks: EmulatorHooks) -> list[str]:
-    from gateway.contrast import TEXT_MINIMUM, contrast_ratio
-
+async def _small_screen_problems(browser: Browser, port: int, view: str) -> list[str]:
     problems = []
     context = await browser.new_context(viewport=SMALL_SCREEN)
     try:
         page = await context.new_page()
         # localhost: Chromium treats it as a secure context, so __Host- cookies work.
-        await _browse_to(page, f"http://localhost:{client.port}", view, hooks)
+        await _browse_to(page, f"http://localhost:{port}", view)
         scroll, screen = await page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         if scroll > screen:
@@ -715,19 +711,16 @@ async def _small_screen_problems(browser: Any, client: Any, view: str,
 async def test_pages_fit_320px_and_keep_aa_contrast_in_both_colour_schemes(
     make_gateway: GatewayFactory, hooks: EmulatorHooks
 ) -> None:
-    from playwright.async_api import async_playwright
-
     views = ["login, refused", "choose-mfa", "new-password", "setup-authenticator"]
-    clients = [await make_gateway(**(MFA_POOL_GATEWAY if view.startswith("setup-") else {}))
-               for view in views]
+    ports = [(await make_gateway(**(MFA_POOL_GATEWAY if view.startswith("setup-") else {}))).port
+             for view in views]
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
-            found = await asyncio.gather(*(
-                _small_screen_problems(browser, client, view, hooks)
-                for client, view in zip(clients, views, strict=True)))
+            found = await asyncio.gather(*(_small_screen_problems(browser, port, view)
+                                           for port, view in zip(ports, views, strict=True)))
         finally:
             await browser.close()
     assert [problem for problems in found for problem in problems] == []
