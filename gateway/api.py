@@ -15,7 +15,7 @@ from aiohttp import web
 from gateway.challenges import Prompt
 from gateway.errors import InvalidRequest, NotSignedIn
 from gateway.flow import Outcome, Pending, SignedIn
-from gateway.keys import COGNITO, SESSIONS, SETTINGS, SIGN_IN
+from gateway.keys import COGNITO, SESSIONS, SETTINGS, SIGN_IN, STORE
 from gateway.logout import sign_out
 from gateway.qr import qr_svg, totp_uri
 from gateway.redirects import safe_return_path
@@ -106,6 +106,8 @@ async def challenge(request: web.Request) -> web.StreamResponse:
 async def session(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
+        # With Redis down nobody can sign in either: say that (503), not "please sign in".
+        await request.app[STORE].ping()
         raise NotSignedIn("no session")
     _, signed_in = current
     return web.json_response({"user": signed_in.user})

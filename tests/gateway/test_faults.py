@@ -192,6 +192,8 @@ async def test_redis_down_at_start_answers_503_then_recovers(
             # No form is offered that nobody could accept.
             await assert_store_unavailable(await client.get("/login"))
         else:
+            # An SPA's first question, and its first sign-in attempt.
+            await assert_store_unavailable(await client.get("/auth/session", headers=API_HEADERS))
             refused = await client.post("/auth/login", headers=API_HEADERS,
                                         json={"username": "password-user", "password": PASSWORD})
             await assert_store_unavailable(refused)
