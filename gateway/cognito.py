@@ -38,6 +38,7 @@ from gateway.config import Settings
 from gateway.context import RequestContext
 
 log = logging.getLogger("gateway.cognito")
+USER_AGENT = "cognito-gateway"
 
 _MISCONFIGURED = frozenset({
     "ResourceNotFoundException",
@@ -123,6 +124,10 @@ def client_config(settings: Settings) -> AioConfig:
         # looked up (and no instance-metadata probe happens at start-up).
         signature_version=UNSIGNED,
         retries={"mode": "standard", "total_max_attempts": 1},
+        # A fixed User-Agent. Without one, botocore assembles and sanitises its ~40-part
+        # header twice per request: a sixth of the event-loop thread's instructions per
+        # sign-in (README, "Performance"). Ours also names the gateway in Cognito's logs.
+        user_agent=USER_AGENT,
         connect_timeout=settings.cognito_connect_timeout,
         read_timeout=settings.cognito_read_timeout,
         max_pool_connections=64,

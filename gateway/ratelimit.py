@@ -49,8 +49,7 @@ class Limits:
         """Check the failure limits, then take one slot of the gateway-wide start rate."""
         await self.check(ip, username)
         second = f"rl:all:{int(time.time())}"
-        await self._store.count([(second, 2)])
-        (started,) = await self._store.counts([second])
+        (started,) = await self._store.count([(second, 2)])
         if started > self._settings.global_start_limit:
             raise SignInRateReached("gateway-wide sign-in rate reached", retry_after=1)
 

@@ -36,13 +36,15 @@ if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) 
 return 0
 """
 
-# Count a failure in several windows at once; the window starts at the first failure.
+# Count a failure in several windows at once; the window starts at the first failure. The new
+# counts come back in the same round trip, so a caller never has to read them again.
 _COUNT = """
+local counts = {}
 for i, key in ipairs(KEYS) do
-  local n = redis.call('incr', key)
-  if n == 1 then redis.call('expire', key, ARGV[i]) end
+  counts[i] = redis.call('incr', key)
+  if counts[i] == 1 then redis.call('expire', key, ARGV[i]) end
 end
-return 1
+return counts
 """
 
 
@@ -152,10 +154,12 @@ class Store:
         values = await self._guard(lambda: self.redis.mget([_PREFIX + k for k in keys]))
         return [int(v) if v is not None else 0 for v in values]
 
-    async def count(self, windows: Sequence[tuple[str, int]]) -> None:
+    async def count(self, windows: Sequence[tuple[str, int]]) -> list[int]:
+        """Add one to each ``(key, ttl)`` counter and return their new values."""
         keys = [_PREFIX + key for key, _ in windows]
         ttls = [str(ttl) for _, ttl in windows]
-        await self._guard(lambda: self.redis.eval(_COUNT, len(keys), *keys, *ttls))
+        counts = await self._guard(lambda: self.redis.eval(_COUNT, len(keys), *keys, *ttls))
+        return [int(n) for n in counts]
 
     async def ttl(self, key: str) -> int:
         return int(await self._guard(lambda: self.redis.ttl(_PREFIX + key)))
