@@ -35,7 +35,7 @@ from gateway.keys import (
     STORE,
 )
 from gateway.logs import quiet_libraries
-from gateway.middleware import api_csrf_header, error_pages, request_context
+from gateway.middleware import api_csrf_header, cache_control, error_pages, request_context
 from gateway.pages import STATIC_DIR, Pages
 from gateway.ratelimit import Limits
 from gateway.sessions import Sessions
@@ -133,6 +133,7 @@ def create_app(
     app.cleanup_ctx.extend(
         [_redis(redis), _cognito(cognito_client), _executor(executor), _services(clock)]
     )
+    app.on_response_prepare.append(cache_control)
     app.add_routes(health.routes)
     app.add_routes(api.routes)
     app.add_routes(views.routes)

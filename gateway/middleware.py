@@ -51,11 +51,17 @@ def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers["Content-Security-Policy"] = _csp(request)
     if request.app[SETTINGS].cookie_secure:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-    if request.path.startswith("/static/"):
-        headers.setdefault("Cache-Control", "public, max-age=31536000, immutable")
+
+
+async def cache_control(request: web.Request, response: web.StreamResponse) -> None:
+    """An ``on_response_prepare`` hook rather than middleware: a static file's status (200 or
+    404) is only known once aiohttp opens it, after the middlewares have run."""
+    if request.path.startswith("/static/") and response.status in {200, 304}:
+        # Static URLs carry a content hash (pages.static), so a file may be cached for good.
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     else:
-        # Pages and API answers are per person; none may sit in a shared cache.
-        headers["Cache-Control"] = "no-store"
+        # Pages, API answers and errors are per person or per moment: no cache may keep them.
+        response.headers["Cache-Control"] = "no-store"
 
 
 @web.middleware

@@ -2,14 +2,17 @@
 
 Browsers are generous about what they treat as another origin (``//evil``, ``/\\evil``,
 ``/\\t/evil``, ``https:evil``), so instead of spotting bad inputs this accepts one narrow shape:
-an absolute path made of printable ASCII, with no backslash, that does not start with ``//``.
+an absolute path made only of the characters RFC 3986 allows in a URL (so no backslash, space,
+quote or angle bracket), that does not start with ``//``.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 MAX_RETURN_PATH = 2048
+_URL_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
 def safe_return_path(candidate: str | None, default: str = "/") -> str:
@@ -17,8 +20,8 @@ def safe_return_path(candidate: str | None, default: str = "/") -> str:
         return default
     if not candidate.startswith("/") or candidate.startswith("//"):
         return default
-    if any(not 0x21 <= ord(char) <= 0x7E for char in candidate) or "\\" in candidate:
-        return default  # control characters, spaces, non-ASCII and backslashes
+    if not _URL_CHARACTERS.fullmatch(candidate):
+        return default  # control characters, spaces, quotes, non-ASCII, backslashes
     parts = urlsplit(candidate)
     if parts.scheme or parts.netloc:
         return default

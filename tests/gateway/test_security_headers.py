@@ -159,10 +159,11 @@ async def test_markup_in_the_url_and_headers_is_not_reflected(
     gateway: TestClient, hooks: EmulatorHooks
 ) -> None:
     driver = HtmlDriver(gateway)
-    return_to = "/" + ATTRIBUTE_BREAKOUT.replace(" ", "")  # printable: a return path we keep
+    return_to = "/" + ATTRIBUTE_BREAKOUT.replace(" ", "")
     page = await driver.get(f"/login?return_to={return_to}&notice={SCRIPT}")
     assert_inert(page, SCRIPT, return_to)
-    assert page.form("/login").fields["return_to"] == return_to
+    # Quotes and angle brackets are not URL characters: such a return path is not kept at all.
+    assert page.form("/login").fields["return_to"] == "/"
     for path in (f"/{SCRIPT}", f"/login/{SCRIPT}", f"/static/{SCRIPT}"):
         response = await gateway.get(path, allow_redirects=False)
         if response.content_type == "text/html":
@@ -219,3 +220,14 @@ async def test_enrolment_pages_show_a_marked_up_username_as_text(
     assert step.page is not None
     # The TOTP page draws the username into the otpauth:// link and the QR code.
     assert_inert(step.page, USERNAME_PAYLOAD)
+
+
+async def test_static_files_are_cached_for_good_but_static_errors_are_not(
+    gateway: TestClient,
+) -> None:
+    found = await gateway.get("/static/gateway.css")
+    assert found.status == 200
+    assert "immutable" in found.headers["Cache-Control"]
+    missing = await gateway.get("/static/no-such-file.css")
+    assert missing.status == 404
+    assert missing.headers["Cache-Control"] == "no-store"
