@@ -298,7 +298,8 @@ async def test_slow_redis_is_bounded_by_its_timeout_and_the_loop_keeps_answering
     await assert_store_unavailable(response)
     # One attempt and the one reconnect the client allows, each cut off by the timeout.
     assert elapsed < 2 * timeout + 0.5
-    assert len(probes) >= 5 and max(probes) < 0.1
+    # A client that blocked the event loop would hold every probe for a whole timeout.
+    assert len(probes) >= 5 and max(probes) < timeout / 2
     ready_started = time.monotonic()
     assert (await client.get("/readyz")).status == 503
     assert time.monotonic() - ready_started < 2 * timeout + 0.5
@@ -441,14 +442,14 @@ async def test_cognito_timeout_on_an_answer_is_not_retried(
     driver = drive(await make_gateway(cognito_read_timeout="0.3"), face)
     step = await driver.login("totp-user", PASSWORD)
     answers_before = len(await hooks.calls("RespondToAuthChallenge"))
-    await hooks.fault("RespondToAuthChallenge", latency_ms=1000)
+    await hooks.fault("RespondToAuthChallenge", latency_ms=1500)
 
     started = time.monotonic()
     timed_out = await driver.answer(step, {"code": await hooks.totp("totp-user")})
     elapsed = time.monotonic() - started
 
     assert (timed_out.status, timed_out.error) == (504, "upstream_timeout")
-    assert elapsed < 0.9  # the read timeout, not Cognito's pace
+    assert elapsed < 1.2  # the read timeout, not Cognito's pace
     if isinstance(driver, HtmlDriver):
         assert timed_out.page is not None and COGNITO_SLOW_TEXT in timed_out.page.text
         assert not invalid_fields(timed_out)
