@@ -96,8 +96,11 @@ async def challenge(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest("answers must be an object", field="answers")
     answers = {str(k): text_field(answers, str(k)) or "" for k in answers}
     context = request_context(request, text_field(body, "encoded_data", required=False))
+    # The step is optional for clients, but when sent it pins the answer to one form of a
+    # challenge that has several (MFA_SETUP), so a stale tab gets challenge_mismatch.
+    step = text_field(body, "step", required=False)
     outcome = await request.app[SIGN_IN].answer(
-        read_ticket(request, Purpose.FLOW), name, answers, context
+        read_ticket(request, Purpose.FLOW), name, answers, context, view=step
     )
     return await _respond(request, outcome)
 

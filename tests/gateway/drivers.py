@@ -40,7 +40,7 @@ class Driver(Protocol):
     client: TestClient
 
     async def login(self, username: str, password: str, **extra: str) -> Step: ...
-    async def answer(self, step: Step, answers: dict[str, str], **extra: str) -> Step: ...
+    async def answer(self, current: Step, answers: dict[str, str], **extra: str) -> Step: ...
     async def session(self) -> dict[str, Any] | None: ...
     async def logout(self) -> None: ...
 
@@ -140,10 +140,10 @@ class HtmlDriver:
                                      {"username": username, "password": password, **extra})
         return await self._land(response)
 
-    async def answer(self, step: Step, answers: dict[str, str], **extra: str) -> Step:
-        assert step.page is not None and step.view is not None
-        action = f"/login/{step.view}"
-        response = await self.submit(step.page, action, {**answers, **extra})
+    async def answer(self, current: Step, answers: dict[str, str], **extra: str) -> Step:
+        assert current.page is not None and current.view is not None
+        action = f"/login/{current.view}"
+        response = await self.submit(current.page, action, {**answers, **extra})
         return await self._land(response)
 
     async def session(self) -> dict[str, Any] | None:
@@ -192,17 +192,16 @@ class JsonDriver:
         )
         return self._read(status, body)
 
-    async def answer(self, step: Step, answers: dict[str, str], **extra: str) -> Step:
+    async def answer(self, current: Step, answers: dict[str, str], **extra: str) -> Step:
         status, body = await self.call(
-            "POST", "/auth/challenge", {"challenge": step.challenge, "answers": answers, **extra}
+            "POST", "/auth/challenge",
+            {"challenge": current.challenge, "answers": answers, **extra},
         )
-        step_after = self._read(status, body)
-        if step_after.error and step_after.view is None and not step_after.parameters.get(
-            "restart"
-        ):
+        after = self._read(status, body)
+        if after.error and after.view is None and not after.parameters.get("restart"):
             # A refused answer leaves the flow where it was.
-            step_after.view, step_after.challenge = step.view, step.challenge
-        return step_after
+            after.view, after.challenge = current.view, current.challenge
+        return after
 
     async def session(self) -> dict[str, Any] | None:
         status, body = await self.call("GET", "/auth/session")

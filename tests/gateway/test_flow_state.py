@@ -15,7 +15,15 @@ import pytest
 from aiobotocore.session import get_session
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.conftest import CLIENT, PASSWORD, POOL, GatewayFactory
+from tests.gateway.conftest import (
+    CLIENT,
+    MFA_CLIENT,
+    MFA_POOL,
+    MFA_SECRET,
+    PASSWORD,
+    POOL,
+    GatewayFactory,
+)
 from tests.gateway.drivers import Driver, HtmlDriver, JsonDriver, Step
 from tests.gateway.hooks import EmulatorHooks
 
@@ -332,3 +340,22 @@ async def test_answer_after_sign_in_completed_makes_no_cognito_call(
 
     assert await cognito_calls(hooks) == calls_before
     assert await driver.session() is not None
+
+
+async def test_json_step_pins_an_answer_to_one_form_of_mfa_setup(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    driver = JsonDriver(await make_gateway(
+        user_pool_id=MFA_POOL, client_id=MFA_CLIENT, client_secret=MFA_SECRET
+    ))
+    step = await driver.login("setup-user", PASSWORD)
+    assert step.view == "setup-mfa"
+    email = await driver.answer(step, {"mfa_type": "EMAIL_OTP"})
+    assert email.view == "setup-email"
+    before = len(await hooks.calls())
+    # The SPA's other tab still shows the method choice: same challenge, another form.
+    stale = await driver.answer(step, {"mfa_type": "SOFTWARE_TOKEN_MFA"}, step="setup-mfa")
+    assert (stale.status, stale.error) == (409, "challenge_mismatch")
+    assert len(await hooks.calls()) == before
+    done = await driver.answer(email, {"email": "setup@example.com"}, step="setup-email")
+    assert done.view == "email-code"

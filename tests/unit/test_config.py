@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.config import ConfigError, load_settings
+from gateway.config import ConfigError, load_settings, sentinel_target
 
 GOOD = {
     "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
@@ -66,3 +66,22 @@ def test_urls_that_reach_the_csp_header_must_be_plain() -> None:
     assert "ADVANCED_SECURITY_SCRIPT_URL" in problems and "BRAND_LOGO_URL" in problems
     settings = load_settings({**GOOD, "GATEWAY_BRAND_LOGO_URL": "/static/logo.svg"})
     assert settings.brand_logo_url == "/static/logo.svg"
+
+
+def test_sentinel_urls() -> None:
+    target = sentinel_target("redis+sentinel://:s3cret@10.0.0.1:26379, 10.0.0.2:26380/mymaster/2")
+    assert target is not None
+    assert target.sentinels == (("10.0.0.1", 26379), ("10.0.0.2", 26380))
+    assert (target.service, target.db, target.username, target.password) == (
+        "mymaster", 2, None, "s3cret")
+    assert "s3cret" not in repr(target)
+    plain = sentinel_target("redis+sentinel://sentinel:26379/cache")
+    assert plain is not None and (plain.service, plain.db) == ("cache", 0)
+    assert sentinel_target("redis://127.0.0.1:6379/0") is None
+    for broken in ("redis+sentinel://host/mymaster", "redis+sentinel://host:26379/",
+                   "redis+sentinel://host:26379/m/x", "redis+sentinel://:1/m"):
+        with pytest.raises(ValueError, match="Sentinel URL"):
+            sentinel_target(broken)
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**GOOD, "GATEWAY_REDIS_URL": "redis+sentinel://host/mymaster"})
+    assert "GATEWAY_REDIS_URL" in raised.value.problems[0]
