@@ -19,11 +19,14 @@ log = logging.getLogger("gateway.logout")
 async def sign_out(
     sessions: Sessions, cognito: Cognito, ticket: Ticket, *, everywhere: bool = False
 ) -> None:
-    """Delete the session, then revoke its refresh token (or sign out of every device)."""
+    """Delete the session, then revoke its refresh token. ``everywhere`` ends every session of
+    the person in this gateway and signs them out of Cognito (GlobalSignOut) too."""
     session = await sessions.load(ticket)
     await sessions.delete(ticket)
     if session is None:
         return
+    if everywhere:
+        await sessions.end_all(session)
     try:
         if everywhere:
             await cognito.global_sign_out(session.access_token)

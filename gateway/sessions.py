@@ -90,6 +90,10 @@ class UserSession:
         )
 
 
+def _person(session: UserSession) -> str:
+    return f"sessions-of:{session.user.get('sub', '')}"
+
+
 class Sessions:
     def __init__(self, store: Store, idle_timeout: int, absolute_timeout: int) -> None:
         self._store = store
@@ -100,10 +104,18 @@ class Sessions:
         return int(min(self.idle_timeout, session.created_at + self.absolute_timeout - now))
 
     async def create(self, session: UserSession) -> Ticket:
-        """Always a new id: the pre-login flow's id is never promoted (no session fixation)."""
+        """Always a new id: the pre-login flow's id is never promoted (no session fixation).
+        The id is also listed under the person, so signing out everywhere can find it."""
         ticket = Ticket.new()
-        await self._store.put(KIND, ticket, session.to_record(), self._ttl(session, time.time()))
+        await self._store.put_indexed(
+            KIND, ticket, session.to_record(), self._ttl(session, time.time()),
+            index=_person(session), index_ttl=self.absolute_timeout,
+        )
         return ticket
+
+    async def end_all(self, session: UserSession) -> int:
+        """End every session of the person this session belongs to, on every device."""
+        return await self._store.delete_indexed(KIND, _person(session))
 
     async def load(self, ticket: Ticket | None) -> UserSession | None:
         """The session, with its idle timeout extended; None when absent or past a limit."""

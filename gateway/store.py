@@ -110,6 +110,36 @@ class Store:
         blob = seal(ticket.key, name, record)
         await self._guard(lambda: self.redis.set(name, blob, ex=max(1, ttl)))
 
+    async def put_indexed(
+        self, kind: str, ticket: Ticket, record: dict[str, Any], ttl: int, index: str,
+        index_ttl: int,
+    ) -> None:
+        """Store a record and list its id under ``index`` (e.g. every session of one person),
+        in one round trip. The index holds ids only, never keys, so it opens nothing."""
+        name, members = self.key(kind, ticket.id), self.key("index", index)
+        blob = seal(ticket.key, name, record)
+
+        async def write() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.set(name, blob, ex=max(1, ttl))
+                pipe.sadd(members, ticket.id)
+                pipe.expire(members, max(1, index_ttl))
+                await pipe.execute()
+
+        await self._guard(write)
+
+    async def delete_indexed(self, kind: str, index: str) -> int:
+        """Delete every record listed under ``index``, and the index; how many there were."""
+        members = self.key("index", index)
+
+        async def delete() -> int:
+            ids = await self.redis.smembers(members)
+            names = [self.key(kind, i.decode() if isinstance(i, bytes) else i) for i in ids]
+            await self.redis.delete(members, *names)
+            return len(names)
+
+        return await self._guard(delete)
+
     async def get(self, kind: str, ticket: Ticket) -> dict[str, Any] | None:
         name = self.key(kind, ticket.id)
         blob = await self._guard(lambda: self.redis.get(name))

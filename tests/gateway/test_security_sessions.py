@@ -9,7 +9,7 @@ import dataclasses
 import time
 
 import pytest
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, CookieJar
 from aiohttp.test_utils import TestClient
 from botocore.exceptions import ClientError
 
@@ -307,3 +307,28 @@ async def test_logout_cannot_be_triggered_from_another_site(
     assert await hooks.calls("RevokeToken") == []
     assert await hooks.calls("GlobalSignOut") == []
 
+
+
+async def test_sign_out_everywhere_ends_the_persons_other_gateway_sessions(
+    gateway: TestClient, hooks: EmulatorHooks
+) -> None:
+    # Three browsers on one gateway: two belong to the same person, one to somebody else.
+    async def browser() -> JsonDriver:
+        jar = CookieJar(unsafe=True, treat_as_secure_origin=[gateway.server.make_url("/")])
+        client = TestClient(gateway.server, cookie_jar=jar)
+        await client.start_server()
+        return JsonDriver(client)
+
+    laptop, phone, colleague = JsonDriver(gateway), await browser(), await browser()
+    try:
+        for driver, username in ((laptop, "password-user"), (phone, "password-user"),
+                                 (colleague, "alias@example.com")):
+            assert (await driver.login(username, PASSWORD)).signed_in
+        status, _ = await laptop.call("POST", "/auth/logout", {"everywhere": True})
+        assert status == 204
+        assert await laptop.session() is None
+        assert await phone.session() is None  # signed out on the other device too
+        assert await colleague.session() is not None  # nobody else is touched
+    finally:  # their HTTP sessions only: the server belongs to the gateway fixture
+        await phone.client.session.close()
+        await colleague.client.session.close()
