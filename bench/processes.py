@@ -47,9 +47,12 @@ class Service:
     """A server started as ``python -m MODULE ARGS`` that answers ``ready_path`` when up."""
 
     def __init__(self, name: str, module: str, args: list[str], port: int, ready_path: str,
-                 log_dir: Path, env: Mapping[str, str] | None = None) -> None:
+                 log_dir: Path, env: Mapping[str, str] | None = None, cwd: Path = ROOT) -> None:
         self.name = name
         self.command = [sys.executable, "-m", module, *args]
+        # ``python -m`` imports from the working directory first: another checkout's
+        # directory runs that checkout's code with this virtualenv.
+        self.cwd = cwd
         self.port = port
         self.ready_path = ready_path
         self.log_path = log_dir / f"{name}.log"
@@ -72,7 +75,7 @@ class Service:
     def start(self, timeout: float = 60.0) -> None:
         self._log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            self.command, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
+            self.command, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -112,8 +115,10 @@ def emulator(port: int, seed: Path, log_dir: Path) -> Service:
     )
 
 
-def gateway(port: int, environment: Mapping[str, str], log_dir: Path) -> Service:
+def gateway(name: str, root: Path, port: int, environment: Mapping[str, str],
+            log_dir: Path) -> Service:
+    """``python -m gateway`` from the checkout at ``root``."""
     return Service(
-        "gateway", "gateway", ["--host", "127.0.0.1", "--port", str(port)],
-        port, "/readyz", log_dir, env=environment,
+        name, "gateway", ["--host", "127.0.0.1", "--port", str(port)],
+        port, "/readyz", log_dir, env=environment, cwd=root,
     )

@@ -4,7 +4,7 @@ Starts a private redis-server, the Cognito emulator (seeded with many TOTP users
 ``python -m gateway``, each in its own process, then runs rounds of:
 
 1. the baseline: the three modular exponentiations of one sign-in, in this process, while
-   nothing else runs;
+   nothing else of ours runs;
 2. a CPU batch: ``--batch`` complete sign-ins (SRP, then TOTP) by ``--concurrency`` clients
    through the JSON API; the gateway's CPU time (utime + stime from /proc, all threads) before
    and after, divided by the sign-ins;
@@ -12,14 +12,21 @@ Starts a private redis-server, the Cognito emulator (seeded with many TOTP users
 
 CPU and liveness are separate batches so that the probes' own CPU cost does not count as
 sign-in cost. Every figure is measured per batch and reported as the median with its spread
-(min-max) over the rounds. Nothing here is a test: it judges nothing and fails only when a
-sign-in does.
+(min-max) over the rounds.
+
+``--against DIR`` also starts the gateway of another checkout (for example one made with
+``git archive <commit> gateway cognito_srp templates | tar -x -C DIR``) against the same redis
+and emulator, and alternates the two round by round, so a before/after comparison sees the
+same machine noise; the ratio column is taken pair by pair.
+
+Nothing here is a test: it judges nothing and fails only when a sign-in does.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -39,13 +46,18 @@ from bench.seed import CLIENT_ID, CLIENT_SECRET, POOL_ID, write_seed
 from bench.stats import Summary, percentile
 from tests.servers import RedisServer, free_port
 
+THIS_TREE = "this tree"
+AGAINST = "--against"
+
 
 @dataclass
 class Round:
+    """One gateway's figures from one round; CPU figures are per sign-in."""
+
     baseline_ms: float
     cpu_batch_seconds: float
     sign_ins: int
-    gateway_cpu_ms: float  # per sign-in
+    gateway_cpu_ms: float
     emulator_cpu_ms: float
     redis_cpu_ms: float
     client_cpu_ms: float
@@ -57,17 +69,37 @@ class Round:
     healthz_ms: list[float] = field(repr=False)
     healthz_errors: int = 0
 
+    @property
+    def healthz_p99_ms(self) -> float:
+        return percentile(self.healthz_ms, 99)
+
+    @property
+    def healthz_p50_ms(self) -> float:
+        return percentile(self.healthz_ms, 50)
+
+    @property
+    def gateway_to_baseline(self) -> float:
+        return self.gateway_cpu_ms / self.baseline_ms
+
+    @property
+    def benchmark_cores(self) -> float:
+        """Cores kept busy by the gateway, emulator, redis-server and load client together."""
+        per_sign_in = (self.gateway_cpu_ms + self.emulator_cpu_ms + self.redis_cpu_ms
+                       + self.client_cpu_ms)
+        return per_sign_in * self.sign_ins / 1000 / self.cpu_batch_seconds
+
 
 class Stack:
-    """redis-server, the emulator and the gateway, started and stopped together."""
+    """redis-server, the emulator and one or two gateways, started and stopped together."""
 
-    def __init__(self, workdir: Path, users: int) -> None:
+    def __init__(self, workdir: Path, users: int, gateway_roots: dict[str, Path]) -> None:
         self.workdir = workdir
         seed = workdir / "bench-seed.json"
         self.users = write_seed(seed, users)
         self.redis = RedisServer()
         self.emulator = processes.emulator(free_port(), seed, workdir)
-        self.gateway: processes.Service | None = None
+        self.gateway_roots = gateway_roots
+        self.gateways: dict[str, processes.Service] = {}
 
     def gateway_environment(self) -> dict[str, str]:
         return {
@@ -88,15 +120,19 @@ class Stack:
     def start(self) -> None:
         self.redis.start()
         self.emulator.start()
-        # Nothing from the caller's environment configures the gateway under test.
+        # Nothing from the caller's environment configures the gateways under test.
         for name in [name for name in os.environ if name.startswith("GATEWAY_")]:
             del os.environ[name]
-        self.gateway = processes.gateway(free_port(), self.gateway_environment(), self.workdir)
-        self.gateway.start()
+        for label, root in self.gateway_roots.items():
+            log_name = "gateway" if label == THIS_TREE else "gateway-against"
+            gateway = processes.gateway(log_name, root, free_port(), self.gateway_environment(),
+                                        self.workdir)
+            gateway.start()
+            self.gateways[label] = gateway
 
     def stop(self) -> None:
-        if self.gateway is not None:
-            self.gateway.stop()
+        for gateway in self.gateways.values():
+            gateway.stop()
         self.emulator.stop()
         self.redis.close()
 
@@ -106,7 +142,7 @@ class Stack:
 
 
 class Probe:
-    """``python -m bench.probe`` against the gateway's /healthz, for the length of a block."""
+    """``python -m bench.probe`` against a gateway's /healthz, for the length of a block."""
 
     def __init__(self, url: str, interval: float) -> None:
         self.command = [sys.executable, "-m", "bench.probe", url, "--interval", str(interval)]
@@ -132,10 +168,10 @@ class Probe:
         self.errors = report["errors"]
 
 
-def _cpu(stack: Stack) -> dict[str, float]:
-    assert stack.gateway is not None and stack.redis.process is not None
+def _cpu(stack: Stack, gateway: processes.Service) -> dict[str, float]:
+    assert stack.redis.process is not None
     return {
-        "gateway": stack.gateway.cpu_seconds(),
+        "gateway": gateway.cpu_seconds(),
         "emulator": stack.emulator.cpu_seconds(),
         "redis": processes.cpu_seconds(stack.redis.process.pid),
         "client": time.process_time(),
@@ -143,22 +179,20 @@ def _cpu(stack: Stack) -> dict[str, float]:
     }
 
 
-async def run_round(stack: Stack, load: LoadClient, args: argparse.Namespace) -> Round:
-    baseline = modexp_cpu_per_sign_in(args.baseline_sign_ins)
-
-    before = _cpu(stack)
+async def measure_gateway(stack: Stack, gateway: processes.Service, load: LoadClient,
+                          baseline_ms: float, args: argparse.Namespace) -> Round:
+    before = _cpu(stack, gateway)
     cpu_batch: BatchResult = await load.batch(args.batch)
-    after = _cpu(stack)
+    after = _cpu(stack, gateway)
     used = {name: after[name] - before[name] for name in before}
     per_sign_in = {name: seconds * 1000 / cpu_batch.completed for name, seconds in used.items()}
     ours = used["gateway"] + used["emulator"] + used["redis"] + used["client"]
 
-    assert stack.gateway is not None
-    with Probe(stack.gateway.url + "/healthz", args.probe_interval) as probe:
+    with Probe(gateway.url + "/healthz", args.probe_interval) as probe:
         live_batch = await load.batch(args.batch)
 
     return Round(
-        baseline_ms=baseline * 1000,
+        baseline_ms=baseline_ms,
         cpu_batch_seconds=cpu_batch.wall_seconds,
         sign_ins=cpu_batch.completed,
         gateway_cpu_ms=per_sign_in["gateway"],
@@ -175,89 +209,121 @@ async def run_round(stack: Stack, load: LoadClient, args: argparse.Namespace) ->
     )
 
 
-def report(rounds: list[Round], args: argparse.Namespace, waits: int) -> str:
-    def summary(name: str) -> Summary:
-        return Summary.of([getattr(r, name) for r in rounds])
-
-    gateway, baseline = summary("gateway_cpu_ms"), summary("baseline_ms")
-    ratio = Summary.of([r.gateway_cpu_ms / r.baseline_ms for r in rounds])
-    healthz_p99 = Summary.of([percentile(r.healthz_ms, 99) for r in rounds])
-    healthz_p50 = Summary.of([percentile(r.healthz_ms, 50) for r in rounds])
-    pooled = [ms for r in rounds for ms in r.healthz_ms]
-    machine_load = Summary.of([
-        (r.gateway_cpu_ms + r.emulator_cpu_ms + r.redis_cpu_ms + r.client_cpu_ms)
-        * r.sign_ins / 1000 / r.cpu_batch_seconds for r in rounds
-    ])
-    rows = [
-        ("gateway CPU per sign-in (target <= 15 ms)", gateway.show("ms", 2)),
-        ("baseline: 3 modexps per sign-in, in-process", baseline.show("ms", 2)),
-        ("gateway CPU / baseline", ratio.show("x", 1)),
-        ("emulator CPU per sign-in", summary("emulator_cpu_ms").show("ms", 2)),
-        ("redis-server CPU per sign-in", summary("redis_cpu_ms").show("ms", 2)),
-        ("load client CPU per sign-in", summary("client_cpu_ms").show("ms", 2)),
-        ("CPU busy, all four processes (of 2 cores)", machine_load.show("cores", 2)),
-        ("CPU busy, other processes on the machine", summary("other_cores").show("cores", 2)),
-        (f"sign-ins per second, {args.concurrency} clients", summary("sign_ins_per_second")
-         .show("/s", 1)),
-        ("  the same, while /healthz is probed", summary("live_sign_ins_per_second")
-         .show("/s", 1)),
-        ("sign-in latency p50 (2 requests)", summary("latency_p50_ms").show("ms", 1)),
-        ("sign-in latency p99", summary("latency_p99_ms").show("ms", 1)),
-        ("GET /healthz p99 under load (target < 25 ms)", healthz_p99.show("ms", 2)),
-        ("GET /healthz p50 under load", healthz_p50.show("ms", 2)),
-    ]
-    width = max(len(name) for name, _ in rows)
-    lines = [
-        f"{platform.python_implementation()} {platform.python_version()}, "
-        f"{os.cpu_count()} CPUs; {len(rounds)} rounds of {args.batch} sign-ins per batch, "
-        f"{args.concurrency} concurrent clients; figures: median (min-max) over rounds",
-        "",
-        f"{'figure':<{width}}  median (min-max)",
-        f"{'-' * width}  {'-' * 26}",
-        *(f"{name:<{width}}  {value}" for name, value in rows),
-        "",
-        f"/healthz: {len(pooled)} probes in all, pooled p99 {percentile(pooled, 99):.2f} ms, "
-        f"max {max(pooled, default=float('nan')):.2f} ms, "
-        f"errors {sum(r.healthz_errors for r in rounds)}",
-    ]
-    if waits:
-        lines.append(f"note: the load waited {waits} times for a TOTP step to turn; "
-                     "seed more users (--users) so the throughput figure is not capped")
-    return "\n".join(lines)
-
-
-async def measure(stack: Stack, args: argparse.Namespace) -> tuple[list[Round], int]:
-    """Warm up, then run the rounds; returns them with how often the load waited for users."""
-    assert stack.gateway is not None
+async def measure(stack: Stack, args: argparse.Namespace) -> tuple[dict[str, list[Round]], int]:
+    """Warm up, then run the rounds; returns each gateway's rounds and how often the load
+    had to wait for a TOTP step to turn."""
     authenticators = Authenticators(stack.users, stack.emulator_clock_offset())
-    async with LoadClient(stack.gateway.url, authenticators, args.concurrency) as load:
-        await load.batch(args.warmup)  # connections, imports, caches: not counted
-        rounds = []
+    loads = {label: LoadClient(gateway.url, authenticators, args.concurrency)
+             for label, gateway in stack.gateways.items()}
+    rounds: dict[str, list[Round]] = {label: [] for label in loads}
+    async with contextlib.AsyncExitStack() as open_loads:
+        for load in loads.values():
+            await open_loads.enter_async_context(load)
+            await load.batch(args.warmup)  # connections, imports, caches: not counted
+        order = list(loads)
         for number in range(1, args.rounds + 1):
-            rounds.append(await run_round(stack, load, args))
-            latest = rounds[-1]
-            print(f"round {number}/{args.rounds}: gateway {latest.gateway_cpu_ms:.2f} ms "
-                  f"CPU/sign-in, {latest.sign_ins_per_second:.1f} sign-ins/s, healthz p99 "
-                  f"{percentile(latest.healthz_ms, 99):.2f} ms", file=sys.stderr)
+            baseline_ms = modexp_cpu_per_sign_in(args.baseline_sign_ins) * 1000
+            for label in order:
+                latest = await measure_gateway(stack, stack.gateways[label], loads[label],
+                                               baseline_ms, args)
+                rounds[label].append(latest)
+                print(f"round {number}/{args.rounds} {label}: gateway "
+                      f"{latest.gateway_cpu_ms:.2f} ms CPU/sign-in, "
+                      f"{latest.sign_ins_per_second:.1f} sign-ins/s, healthz p99 "
+                      f"{latest.healthz_p99_ms:.2f} ms", file=sys.stderr)
+            order.reverse()  # neither gateway always runs first
     return rounds, authenticators.waits
 
 
+# (label, Round attribute, unit, digits)
+_ROWS = [
+    ("gateway CPU per sign-in (target <= 15 ms)", "gateway_cpu_ms", "ms", 2),
+    ("baseline: 3 modexps per sign-in, in-process", "baseline_ms", "ms", 2),
+    ("gateway CPU / baseline", "gateway_to_baseline", "x", 2),
+    ("emulator CPU per sign-in", "emulator_cpu_ms", "ms", 2),
+    ("redis-server CPU per sign-in", "redis_cpu_ms", "ms", 2),
+    ("load client CPU per sign-in", "client_cpu_ms", "ms", 2),
+    ("cores busy: gateway+emulator+redis+client", "benchmark_cores", "", 2),
+    ("cores busy: everything else on the machine", "other_cores", "", 2),
+    ("sign-ins per second", "sign_ins_per_second", "/s", 1),
+    ("  the same, while /healthz is probed", "live_sign_ins_per_second", "/s", 1),
+    ("sign-in latency p50 (both requests)", "latency_p50_ms", "ms", 1),
+    ("sign-in latency p99", "latency_p99_ms", "ms", 1),
+    ("GET /healthz p99 under load (target < 25 ms)", "healthz_p99_ms", "ms", 2),
+    ("GET /healthz p50 under load", "healthz_p50_ms", "ms", 2),
+]
+
+
+def report(rounds: dict[str, list[Round]], args: argparse.Namespace, waits: int) -> str:
+    labels = list(rounds)
+    columns = [*labels, f"{THIS_TREE} / {AGAINST}"] if len(labels) == 2 else labels
+    cells: list[list[str]] = []
+    for name, attribute, unit, digits in _ROWS:
+        row = [name]
+        for label in labels:
+            row.append(Summary.of([getattr(r, attribute) for r in rounds[label]])
+                       .show(unit, digits))
+        if len(labels) == 2:
+            pairs = zip(rounds[THIS_TREE], rounds[AGAINST], strict=True)
+            ratios = [getattr(ours, attribute) / getattr(theirs, attribute)
+                      for ours, theirs in pairs if getattr(theirs, attribute)]
+            row.append(Summary.of(ratios).show("x", 2) if ratios else "-")
+        cells.append(row)
+    widths = [max(len(row[i]) for row in [["figure", *columns], *cells])
+              for i in range(len(columns) + 1)]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+
+    lines = [
+        f"{platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} CPUs; {args.rounds} rounds of {args.batch} sign-ins per batch, "
+        f"{args.concurrency} concurrent clients; each cell: median (min-max) over rounds",
+        "",
+        line(["figure", *columns]),
+        line(["-" * width for width in widths]),
+        *(line(row) for row in cells),
+        "",
+    ]
+    for label in labels:
+        pooled = [ms for r in rounds[label] for ms in r.healthz_ms]
+        lines.append(
+            f"/healthz, {label}: {len(pooled)} probes, pooled p99 "
+            f"{percentile(pooled, 99):.2f} ms, max {max(pooled, default=float('nan')):.2f} ms, "
+            f"errors {sum(r.healthz_errors for r in rounds[label])}"
+        )
+    if waits:
+        lines.append(f"note: the load waited {waits} times for a TOTP step to turn; seed more "
+                     "users (--users) so that the throughput figures are not capped")
+    return "\n".join(lines)
+
+
+def _checkout(option: str, directory: str) -> Path:
+    root = Path(directory).resolve()
+    if not (root / "gateway" / "__main__.py").is_file():
+        raise SystemExit(f"{option} {directory}: no gateway/ package there")
+    return root
+
+
 def run(args: argparse.Namespace) -> None:
+    roots = {THIS_TREE: _checkout("--root", args.root) if args.root else processes.ROOT}
+    if args.against:
+        roots[AGAINST] = _checkout("--against", args.against)
     with tempfile.TemporaryDirectory(prefix="gw-bench-") as tmp:
         workdir = Path(args.log_dir) if args.log_dir else Path(tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        stack = Stack(workdir, args.users)
+        stack = Stack(workdir, args.users, roots)
         try:
-            print(f"starting redis-server, the emulator ({args.users} TOTP users) and the "
-                  "gateway...", file=sys.stderr)
+            print(f"starting redis-server, the emulator ({args.users} TOTP users) and "
+                  f"{len(roots)} gateway(s)...", file=sys.stderr)
             stack.start()
             rounds, waits = asyncio.run(measure(stack, args))
         finally:
             stack.stop()
     print(report(rounds, args, waits))
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            {"args": vars(args), "rounds": [asdict(r) for r in rounds]}, indent=1))
+        raw = {label: [asdict(r) for r in each] for label, each in rounds.items()}
+        Path(args.json).write_text(json.dumps({"args": vars(args), "rounds": raw}, indent=1))
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -273,6 +339,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="seconds between /healthz probes")
     parser.add_argument("--baseline-sign-ins", type=int, default=200,
                         help="sign-ins' worth of exponentiations per baseline measurement")
+    parser.add_argument("--against", metavar="DIR",
+                        help="another checkout whose gateway to measure in alternation")
+    parser.add_argument("--root", metavar="DIR",
+                        help="measure this checkout's gateway instead of this tree's (the "
+                             "emulator and the benchmark still run from this tree)")
     parser.add_argument("--json", help="also write every round's raw figures to this file")
     parser.add_argument("--log-dir", help="keep the servers' logs and the seed here")
     return parser.parse_args(argv)
