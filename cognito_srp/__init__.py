@@ -123,14 +123,16 @@ def _power_of_g(exponent: int) -> int:
 
 
 def _powmod(base: int, exponent: int) -> int:
-    if base == G and 0 <= exponent < 1 << _G_TABLE_BITS:
-        return _power_of_g(exponent)
     # gmpy2 is ~8x faster than int.__pow__ at 3072 bits. Letting it release the GIL (a per-thread
     # setting) means a caller can run this in a worker thread without stalling its event loop;
-    # the result is the same either way.
+    # the result is the same either way. It must be set before the table path too: a thread
+    # looping over gmpy2 multiplications that keep the GIL leaves the event-loop thread ~2%
+    # of its speed until it is done.
     context = gmpy2.get_context()
     if not context.allow_release_gil:
         context.allow_release_gil = True
+    if base == G and 0 <= exponent < 1 << _G_TABLE_BITS:
+        return _power_of_g(exponent)
     return int(gmpy2.powmod(base, exponent, _N_MPZ))
 
 
