@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from typing import NoReturn
 
 from gateway.config import Settings
 from gateway.errors import RateLimited, SignInRateReached
@@ -21,6 +22,10 @@ def _user_key(username: str) -> str:
     # Hashed: Redis keys show up in monitoring tools, usernames should not.
     digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
     return f"rl:user:{digest}"
+
+
+def _refuse(key: str, ttl: int) -> NoReturn:
+    raise RateLimited(f"failure limit reached ({key.split(':')[1]})", retry_after=max(1, ttl))
 
 
 class Limits:
@@ -41,16 +46,17 @@ class Limits:
         counts = await self._store.counts([key for key, _, _ in windows])
         for (key, limit, _), count in zip(windows, counts, strict=True):
             if count >= limit:
-                retry_after = max(1, await self._store.ttl(key))
-                raise RateLimited(f"failure limit reached ({key.split(':')[1]})",
-                                  retry_after=retry_after)
+                _refuse(key, await self._store.ttl(key))
 
     async def start(self, ip: str | None, username: str) -> None:
-        """Check the failure limits, then take one slot of the gateway-wide start rate."""
-        await self.check(ip, username)
+        """Check the failure limits, then take one slot of the gateway-wide start rate (one
+        Redis round trip for both: this runs on every sign-in)."""
+        windows = [(key, limit) for key, limit, _ in self._windows(ip, username)]
         second = f"rl:all:{int(time.time())}"
-        (started,) = await self._store.count([(second, 2)])
-        if started > self._settings.global_start_limit:
+        gate = await self._store.count_unless_full(windows, (second, 2))
+        if gate.full is not None:
+            _refuse(gate.full, gate.retry_after)
+        if gate.count > self._settings.global_start_limit:
             raise SignInRateReached("gateway-wide sign-in rate reached", retry_after=1)
 
     async def failed(self, ip: str | None, username: str) -> None:
