@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -47,9 +47,11 @@ class Service:
     """A server started as ``python -m MODULE ARGS`` that answers ``ready_path`` when up."""
 
     def __init__(self, name: str, module: str, args: list[str], port: int, ready_path: str,
-                 log_dir: Path, env: Mapping[str, str] | None = None, cwd: Path = ROOT) -> None:
+                 log_dir: Path, env: Mapping[str, str] | None = None, cwd: Path = ROOT,
+                 prefix: Sequence[str] = ()) -> None:
         self.name = name
-        self.command = [sys.executable, "-m", module, *args]
+        # ``prefix`` runs the server under another program (valgrind, for instance).
+        self.command = [*prefix, sys.executable, "-m", module, *args]
         # ``python -m`` imports from the working directory first: another checkout's
         # directory runs that checkout's code with this virtualenv.
         self.cwd = cwd
@@ -116,9 +118,9 @@ def emulator(port: int, seed: Path, log_dir: Path) -> Service:
 
 
 def gateway(name: str, root: Path, port: int, environment: Mapping[str, str],
-            log_dir: Path) -> Service:
+            log_dir: Path, prefix: Sequence[str] = ()) -> Service:
     """``python -m gateway`` from the checkout at ``root``."""
     return Service(
         name, "gateway", ["--host", "127.0.0.1", "--port", str(port)],
-        port, "/readyz", log_dir, env=environment, cwd=root,
+        port, "/readyz", log_dir, env=environment, cwd=root, prefix=prefix,
     )
