@@ -46,7 +46,7 @@ from bench.seed import CLIENT_ID, CLIENT_SECRET, POOL_ID, write_seed
 from bench.stats import Summary, percentile
 from tests.servers import RedisServer, free_port
 
-THIS_TREE = "this tree"
+THIS_TREE = "this tree"  # or the checkout given with --root
 AGAINST = "--against"
 
 
@@ -276,6 +276,8 @@ def report(rounds: dict[str, list[Round]], args: argparse.Namespace, waits: int)
         return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
 
     lines = [
+        *([f"{THIS_TREE}: {args.root}"] if args.root else []),
+        *([f"{AGAINST}: {args.against}"] if args.against else []),
         f"{platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} CPUs; {args.rounds} rounds of {args.batch} sign-ins per batch, "
         f"{args.concurrency} concurrent clients; each cell: median (min-max) over rounds",

@@ -6,7 +6,11 @@ Redis client or executor instead of patching modules.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
@@ -81,10 +85,30 @@ def _cognito(client: Any | None) -> CleanupContext:
     return context
 
 
+SRP_THREAD_NICE = 10
+
+
+def _yield_to_event_loop() -> None:
+    """Run in each SRP worker thread: lower its scheduling priority.
+
+    The event-loop thread answers every request and the workers only do arithmetic that can
+    wait a few milliseconds; at equal priority the kernel shares a busy core between them
+    evenly, and every request queues behind SRP. On Linux a thread has its own nice value
+    (setpriority on its thread id); elsewhere that call would name a process, so it is not
+    made. Measured in README "Performance": /healthz p50 under load a quarter, p99 three
+    quarters, same sign-in throughput.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SRP_THREAD_NICE)
+
+
 def _executor(executor: Executor | None) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
         owned = executor is None
-        app[EXECUTOR] = executor or ThreadPoolExecutor(max_workers=2, thread_name_prefix="srp")
+        app[EXECUTOR] = executor or ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="srp", initializer=_yield_to_event_loop
+        )
         yield
         if owned:
             app[EXECUTOR].shutdown(wait=False, cancel_futures=True)
