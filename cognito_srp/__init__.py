@@ -101,7 +101,7 @@ def _powers_of_g_table() -> tuple[tuple[Any, ...], ...]:
 # g^e is most of the exponentiation work of a sign-in on either side (A = g^a, g^x, B's g^b),
 # and g and N never change. Fixed-base windowing (Handbook of Applied Cryptography, 14.109)
 # trades the 1024 squarings of a general powmod for one table multiplication per 5-bit digit
-# of e: about a third of the CPU for a 1024-bit exponent, with the same result. The table
+# of e: about a quarter of the CPU for a 1024-bit exponent, with the same result. The table
 # (about 2.6 MB) is built at import, ~35 ms, so no request ever waits for it. Like mpz_powm,
 # this is not constant-time.
 _G_WINDOW = 5
