@@ -6,8 +6,12 @@ no password, code, session, token, SECRET_HASH or SRP value is ever written here
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
+
+# A local stack may run for days; tests need only the recent past.
+MAX_RECORDS = 10_000
 
 
 @dataclass
@@ -28,7 +32,7 @@ class CallRecord:
 
 class CallLog:
     def __init__(self) -> None:
-        self.records: list[CallRecord] = []
+        self.records: deque[CallRecord] = deque(maxlen=MAX_RECORDS)
 
     def add(self, record: CallRecord) -> None:
         self.records.append(record)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
+
+# Enough for any test and a long local-stack session, without growing without bound.
+MAX_MESSAGES = 10_000
 
 # Why a message was sent, as it appears in the outbox.
 MFA = "MFA"
@@ -29,7 +33,7 @@ class Message:
 
 class Outbox:
     def __init__(self) -> None:
-        self.messages: list[Message] = []
+        self.messages: deque[Message] = deque(maxlen=MAX_MESSAGES)
 
     def send(self, message: Message) -> None:
         self.messages.append(message)

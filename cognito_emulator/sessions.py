@@ -20,6 +20,9 @@ SESSION_BYTES = 96
 # Wrong codes allowed on one session before it ends. Cognito's number is undocumented
 # (cognito-protocol.md 12.3); five is the emulator's choice.
 MAX_WRONG_ANSWERS = 5
+# Bounds for a long-running local stack: beyond them the oldest ended sessions are forgotten
+# (a reuse then reads "Invalid session for the user.") and expired ones are swept.
+_MAX_REMEMBERED = 20_000
 
 
 @dataclass
@@ -54,6 +57,7 @@ class SessionStore:
             expires_at=self._clock.now() + validity_minutes * 60,
             data=data,
         )
+        self._prune()
         self._live[session.token] = session
         secret_block = data.get("secret_block")
         if isinstance(secret_block, bytes):
@@ -100,6 +104,16 @@ class SessionStore:
         session.wrong_answers += 1
         if session.wrong_answers >= MAX_WRONG_ANSWERS:
             self._end(session, SESSION_INVALID)
+
+    def _prune(self) -> None:
+        if len(self._live) > _MAX_REMEMBERED:
+            now = self._clock.now()
+            for session in [s for s in self._live.values() if now >= s.expires_at]:
+                self._end(session, SESSION_EXPIRED)
+        for index in (self._dead, self._by_secret_block):
+            if len(index) > _MAX_REMEMBERED:  # dicts keep insertion order: oldest first
+                for key in list(index)[: len(index) // 2]:
+                    del index[key]
 
     def _end(self, session: AuthSession, reason: str) -> None:
         # The SECRET_BLOCK index is kept, so a replayed PASSWORD_VERIFIER answer is told why.

@@ -1,0 +1,37 @@
+"""A local stack may run for days: the emulator's remembered sessions stay bounded."""
+
+from __future__ import annotations
+
+import pytest
+
+from cognito_emulator import sessions as sessions_module
+from cognito_emulator.clock import Clock
+from cognito_emulator.entropy import Entropy
+from cognito_emulator.errors import NotAuthorized
+from cognito_emulator.sessions import SessionStore
+
+
+def test_ended_and_expired_sessions_are_forgotten_beyond_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sessions_module, "_MAX_REMEMBERED", 100)
+    now = [1000.0]
+    store = SessionStore(Clock(lambda: now[0]), Entropy())
+
+    def issue() -> str:
+        return store.issue(pool_id="p", client_id="c", username="u", challenge="SMS_MFA",
+                           validity_minutes=3).token
+
+    first = issue()
+    store.consume(store.resolve(first))
+    for _ in range(300):
+        store.consume(store.resolve(issue()))
+    unanswered = [issue() for _ in range(150)]
+    now[0] += 600  # every unanswered session is now past its lifetime
+    issue()
+    assert len(store._dead) <= 200 and len(store._live) <= 101
+    # A forgotten session is still refused, only with the generic reason.
+    with pytest.raises(NotAuthorized, match="Invalid session for the user"):
+        store.resolve(first)
+    with pytest.raises(NotAuthorized, match="session is expired"):
+        store.resolve(unanswered[0])
