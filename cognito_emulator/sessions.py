@@ -106,14 +106,14 @@ class SessionStore:
             self._end(session, SESSION_INVALID)
 
     def _prune(self) -> None:
-        if len(self._live) > _MAX_REMEMBERED:
-            now = self._clock.now()
-            for session in [s for s in self._live.values() if now >= s.expires_at]:
-                self._end(session, SESSION_EXPIRED)
         for index in (self._dead, self._by_secret_block):
             if len(index) > _MAX_REMEMBERED:  # dicts keep insertion order: oldest first
                 for key in list(index)[: len(index) // 2]:
                     del index[key]
+        if len(self._live) > _MAX_REMEMBERED:
+            now = self._clock.now()
+            for session in [s for s in self._live.values() if now >= s.expires_at]:
+                self._end(session, SESSION_EXPIRED)
 
     def _end(self, session: AuthSession, reason: str) -> None:
         # The SECRET_BLOCK index is kept, so a replayed PASSWORD_VERIFIER answer is told why.
