@@ -15,9 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest_asyncio
-import redis
 from aiohttp import web
 from playwright.async_api import Browser, async_playwright
 
@@ -25,7 +23,7 @@ from gateway.app import create_app
 from gateway.config import load_settings
 from tests.browser.watch import Watched, watch
 from tests.gateway.conftest import environment
-from tests.gateway.hooks import EmulatorHooks
+from tests.gateway.hooks import EmulatorHooks, fresh_hooks
 from tests.servers import EmulatorProcess, RedisServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,12 +59,7 @@ async def browser() -> AsyncIterator[Browser]:
 async def hooks(emulator: EmulatorProcess, redis_server: RedisServer) -> AsyncIterator[
     EmulatorHooks
 ]:
-    """Every test starts from the seed state and an empty Redis."""
-    with redis.Redis(port=redis_server.port) as r:
-        r.flushall()
-    async with aiohttp.ClientSession() as session:
-        emulator_hooks = EmulatorHooks(session, emulator.url)
-        await emulator_hooks.reset()
+    async with fresh_hooks(emulator, redis_server) as emulator_hooks:
         yield emulator_hooks
 
 

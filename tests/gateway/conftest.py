@@ -6,16 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import pytest
-import redis
 from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.app import create_app
 from gateway.config import Settings, load_settings
-from tests.gateway.drivers import HtmlDriver, JsonDriver
-from tests.gateway.hooks import EmulatorHooks
+from tests.gateway.drivers import HtmlDriver, JsonDriver, drive
+from tests.gateway.hooks import EmulatorHooks, fresh_hooks
 from tests.servers import EmulatorProcess, RedisServer
 
 PASSWORD = "Demo-Passw0rd!"
@@ -36,12 +34,7 @@ GatewayFactory = Callable[..., Awaitable[TestClient]]
 async def hooks(emulator: EmulatorProcess, redis_server: RedisServer) -> AsyncIterator[
     EmulatorHooks
 ]:
-    """Every test starts from the seed state and an empty Redis."""
-    with redis.Redis(port=redis_server.port) as r:
-        r.flushall()
-    async with aiohttp.ClientSession() as session:
-        emulator_hooks = EmulatorHooks(session, emulator.url)
-        await emulator_hooks.reset()
+    async with fresh_hooks(emulator, redis_server) as emulator_hooks:
         yield emulator_hooks
 
 
@@ -93,5 +86,11 @@ async def gateway(make_gateway: GatewayFactory) -> TestClient:
 
 
 @pytest.fixture(params=["html", "json"])
-async def driver(request: pytest.FixtureRequest, gateway: TestClient) -> HtmlDriver | JsonDriver:
-    return HtmlDriver(gateway) if request.param == "html" else JsonDriver(gateway)
+def face(request: pytest.FixtureRequest) -> str:
+    """Each test that takes it runs once through the pages and once through the JSON API."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def driver(face: str, gateway: TestClient) -> HtmlDriver | JsonDriver:
+    return drive(gateway, face)

@@ -210,3 +210,8 @@ class JsonDriver:
     async def logout(self) -> None:
         status, _ = await self.call("POST", "/auth/logout")
         assert status == 204
+
+
+def drive(client: TestClient, face: str) -> HtmlDriver | JsonDriver:
+    """The driver for one face ("html" or "json") of a gateway client."""
+    return HtmlDriver(client) if face == "html" else JsonDriver(client)

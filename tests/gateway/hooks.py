@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+import redis
+
+from tests.servers import EmulatorProcess, RedisServer
 
 
 class EmulatorHooks:
@@ -41,3 +46,16 @@ class EmulatorHooks:
 
     async def advance(self, seconds: float) -> None:
         await self._json("POST", "clock", json={"advance_seconds": seconds})
+
+
+@asynccontextmanager
+async def fresh_hooks(
+    emulator: EmulatorProcess, redis_server: RedisServer
+) -> AsyncIterator[EmulatorHooks]:
+    """Hooks on an emulator reset to its seed, with an empty Redis: every test starts clean."""
+    with redis.Redis(port=redis_server.port) as r:
+        r.flushall()
+    async with aiohttp.ClientSession() as session:
+        emulator_hooks = EmulatorHooks(session, emulator.url)
+        await emulator_hooks.reset()
+        yield emulator_hooks

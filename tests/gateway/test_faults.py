@@ -22,7 +22,7 @@ from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from tests.gateway.conftest import PASSWORD, SIGNING_KEY, GatewayFactory
-from tests.gateway.drivers import API_HEADERS, Driver, HtmlDriver, JsonDriver, Step
+from tests.gateway.drivers import API_HEADERS, Driver, HtmlDriver, JsonDriver, Step, drive
 from tests.gateway.hooks import EmulatorHooks
 from tests.servers import RedisServer, free_port
 
@@ -32,15 +32,6 @@ COGNITO_SLOW_TEXT = "Sign-in is taking too long to respond. Please try again."
 COGNITO_BUSY_TEXT = "The sign-in service is busy. Please try again in a moment."
 FLOW_EXPIRED_TEXT = "That took too long, please sign in again."
 NEWER_SIGNING_KEY = "rotated-signing-key-abcdefghijklmnop012345"
-
-
-def drive(client: TestClient, face: str) -> Driver:
-    return HtmlDriver(client) if face == "html" else JsonDriver(client)
-
-
-@pytest.fixture(params=["html", "json"])
-def face(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

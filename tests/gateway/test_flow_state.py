@@ -13,7 +13,6 @@ import aiohttp
 import pyotp
 import pytest
 from aiobotocore.session import get_session
-from aiohttp.test_utils import TestClient
 
 from tests.gateway.conftest import (
     CLIENT,
@@ -24,7 +23,7 @@ from tests.gateway.conftest import (
     POOL,
     GatewayFactory,
 )
-from tests.gateway.drivers import Driver, HtmlDriver, JsonDriver, Step
+from tests.gateway.drivers import Driver, HtmlDriver, JsonDriver, Step, drive
 from tests.gateway.hooks import EmulatorHooks
 
 # The demo pool's clients keep a Cognito Session for 3 minutes (AuthSessionValidity).
@@ -37,15 +36,6 @@ INVALID_CODE_TEXT = "That code is incorrect. Check it and try again."
 TOO_MANY_TEXT = "Too many failed attempts. Please sign in again, or wait a few minutes."
 CODE_EXPIRED_TEXT = "That code has expired. Sign in again to get a new one."
 ALREADY_USED_TEXT = "That code was already used. Wait for the next code in your authenticator app."
-
-
-def drive(client: TestClient, face: str) -> Driver:
-    return HtmlDriver(client) if face == "html" else JsonDriver(client)
-
-
-@pytest.fixture(params=["html", "json"])
-def face(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def other_code(*accepted: str) -> str:
