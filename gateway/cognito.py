@@ -56,6 +56,16 @@ _MISCONFIGURED = frozenset({
 })
 
 
+# Cognito's InvalidPasswordException sentences (English only) -> the rule they name.
+_BROKEN_RULES = {
+    "Password not long enough": "length",
+    "Password must have uppercase characters": "upper",
+    "Password must have lowercase characters": "lower",
+    "Password must have numeric characters": "number",
+    "Password must have symbol characters": "symbol",
+}
+
+
 def translate(code: str, message: str, status: int) -> errors.GatewayError:
     """Map a Cognito error (code, message, HTTP status) to the gateway error a person sees."""
     reason = f"Cognito {code}"
@@ -74,9 +84,11 @@ def translate(code: str, message: str, status: int) -> errors.GatewayError:
                 return errors.CodeAlreadyUsed(reason, field="code")
             return errors.CodeExpired(reason, field="code")
         case "InvalidPasswordException":
-            # The policy text after the colon is Cognito's description of the rules: safe.
-            _, _, rules = message.partition(": ")
-            return errors.InvalidPassword(reason, field="new_password", detail=rules or None)
+            # "Password did not conform with policy: Password must have symbol characters":
+            # only which rule broke is kept; the person reads it from our catalog.
+            _, _, broken = message.partition(": ")
+            rule = _BROKEN_RULES.get(broken.strip())
+            return errors.InvalidPassword(reason, field="new_password", detail=rule)
         case "PasswordHistoryPolicyViolationException":
             return errors.InvalidPassword(reason, field="new_password")
         case "PasswordResetRequiredException":

@@ -28,7 +28,9 @@ class GatewayError(Exception):
         # ``reason`` is for operators' logs only and must never carry a secret.
         super().__init__(reason or self.code)
         self.field = field
-        self.detail = detail  # extra text that is safe to show (e.g. the password rules)
+        # A machine-readable refinement the renderers turn into a sentence (for
+        # invalid_password: which rule broke, e.g. "symbol"). Never Cognito's own text.
+        self.detail = detail
         self.retry_after = retry_after
 
 

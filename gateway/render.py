@@ -29,21 +29,10 @@ def error_message(t: Translator, error: GatewayError, labels: dict[str, str] | N
     return t(f"error.{error.code}")
 
 
-# Cognito's InvalidPasswordException names the first rule a password broke, in English
-# ("Password did not conform with policy: Password must have symbol characters"). People are
-# told the same rule from our catalog instead, in their language; anything else is dropped.
-_BROKEN_RULES = {
-    "Password not long enough": "length",
-    "Password must have uppercase characters": "upper",
-    "Password must have lowercase characters": "lower",
-    "Password must have numeric characters": "number",
-    "Password must have symbol characters": "symbol",
-}
-
-
 def error_detail(t: Translator, error: GatewayError, policy: PasswordPolicy) -> str | None:
-    """The extra sentence shown under an error's message, in the person's language."""
-    rule = _BROKEN_RULES.get((error.detail or "").strip())
+    """The extra sentence shown under an error's message, in the person's language: for a
+    refused new password, the rule it broke (``error.detail``, from :func:`cognito.translate`)."""
+    rule = error.detail
     if error.code != "invalid_password" or rule is None:
         return None
     needs = (t("password.rule.length", count=policy.min_length) if rule == "length"

@@ -1,0 +1,73 @@
+"""Cognito's errors, translated in one place: by code, by message only where Cognito leaves no
+other way, and never carrying Cognito's own text."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.cognito import translate
+
+CASES = [
+    ("NotAuthorizedException", "Incorrect username or password.", "invalid_credentials"),
+    ("UserNotFoundException", "User does not exist.", "invalid_credentials"),
+    ("UserNotConfirmedException", "User is not confirmed.", "invalid_credentials"),
+    ("NotAuthorizedException", "Password attempts exceeded", "too_many_attempts"),
+    ("NotAuthorizedException", "User is disabled.", "account_disabled"),
+    ("NotAuthorizedException", "Invalid session for the user, session is expired.",
+     "flow_expired"),
+    ("NotAuthorizedException", "Invalid session for the user, session can only be used once.",
+     "flow_expired"),
+    ("NotAuthorizedException", "Temporary password has expired and must be reset by an "
+     "administrator.", "temporary_password_expired"),
+    ("NotAuthorizedException", "Unable to verify secret hash for client abc",
+     "temporarily_unavailable"),
+    ("NotAuthorizedException", "Access Token has been revoked", "not_signed_in"),
+    ("NotAuthorizedException", "Unable to login because of security reasons.",
+     "invalid_credentials"),
+    ("CodeMismatchException", "Invalid code or auth state for the user.", "invalid_code"),
+    ("EnableSoftwareTokenMFAException", "Code mismatch", "invalid_code"),
+    ("ExpiredCodeException", "Invalid code provided, please request a code again.",
+     "code_expired"),
+    ("ExpiredCodeException", "Your software token has already been used once.",
+     "code_already_used"),
+    ("PasswordResetRequiredException", "Password reset required for the user",
+     "password_reset_required"),
+    ("TooManyRequestsException", "Rate exceeded", "service_busy"),
+    ("LimitExceededException", "Attempt limit exceeded, please try after some time.",
+     "rate_limited"),
+    ("MFAMethodNotFoundException", "", "mfa_unavailable"),
+    ("InvalidParameterException", "1 validation error detected", "invalid_request"),
+    ("InternalErrorException", "", "upstream_unavailable"),
+    ("ResourceNotFoundException", "User pool client abc does not exist.",
+     "temporarily_unavailable"),
+    ("SomethingNewException", "", "upstream_unavailable"),
+]
+
+
+@pytest.mark.parametrize(("code", "message", "expected"), CASES)
+def test_translation(code: str, message: str, expected: str) -> None:
+    error = translate(code, message, 400)
+    assert error.code == expected
+    # Cognito's words never travel on: they can tell a stranger whether an account exists.
+    assert error.detail is None
+    assert not message or message not in str(vars(error))
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        ("Password did not conform with policy: Password must have symbol characters", "symbol"),
+        ("Password did not conform with policy: Password not long enough", "length"),
+        ("Password did not conform with policy: something unforeseen", None),
+    ],
+)
+def test_a_refused_password_names_only_the_rule(message: str, rule: str | None) -> None:
+    error = translate("InvalidPasswordException", message, 400)
+    assert (error.code, error.field, error.detail) == ("invalid_password", "new_password", rule)
+
+
+def test_restart_and_retry_hints() -> None:
+    assert translate("NotAuthorizedException", "Invalid session for the user.", 400).restart
+    assert not translate("CodeMismatchException", "", 400).restart
+    assert translate("CodeMismatchException", "", 400).field == "code"
+    assert translate("TooManyRequestsException", "", 400).retry_after is not None
