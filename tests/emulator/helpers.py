@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 import cognito_srp
 
@@ -170,3 +172,11 @@ class SrpClient:
             "PASSWORD_CLAIM_SIGNATURE": cognito_srp.signature(key, message),
             "TIMESTAMP": timestamp,
         }
+
+
+def refused(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
+    """Make a call that must fail; its Cognito error code and message."""
+    with pytest.raises(ClientError) as excinfo:
+        call(*args, **kwargs)
+    error = excinfo.value.response["Error"]
+    return error["Code"], error["Message"]

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.emulator.helpers import (
     EMAIL_POOL,
     ENABLED_PREVENTION,
@@ -22,15 +19,9 @@ from tests.emulator.helpers import (
     last_code,
     outbox,
     password_auth,
+    refused,
     secret_hash,
 )
-
-
-def _error(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def _sign_up(idp: Any, username: str = "newcomer", **overrides: Any) -> dict[str, Any]:
@@ -51,10 +42,10 @@ def test_sign_up_confirm_and_sign_in(idp: Any, url: str) -> None:
     (message,) = outbox(url, "newcomer")
     assert message["purpose"] == "SIGN_UP"
 
-    assert _error(password_auth, idp, "newcomer", client_id=PUBLIC) == (
+    assert refused(password_auth, idp, "newcomer", client_id=PUBLIC) == (
         "UserNotConfirmedException", "User is not confirmed.")
     wrong = "000000" if message["code"] != "000000" else "111111"
-    assert _error(idp.confirm_sign_up, ClientId=PUBLIC, Username="newcomer",
+    assert refused(idp.confirm_sign_up, ClientId=PUBLIC, Username="newcomer",
                   ConfirmationCode=wrong) == (
         "CodeMismatchException", "Invalid verification code provided, please try again.")
     idp.confirm_sign_up(ClientId=PUBLIC, Username="newcomer", ConfirmationCode=message["code"])
@@ -62,17 +53,17 @@ def test_sign_up_confirm_and_sign_in(idp: Any, url: str) -> None:
     assert user["UserStatus"] == "CONFIRMED"
     assert {"Name": "email_verified", "Value": "true"} in user["UserAttributes"]
     assert "AuthenticationResult" in password_auth(idp, "newcomer@example.com", client_id=PUBLIC)
-    assert _error(idp.confirm_sign_up, ClientId=PUBLIC, Username="newcomer",
+    assert refused(idp.confirm_sign_up, ClientId=PUBLIC, Username="newcomer",
                   ConfirmationCode=message["code"]) == (
         "NotAuthorizedException", "User cannot be confirmed. Current status is CONFIRMED")
 
 
 def test_sign_up_checks_schema_policy_and_uniqueness(idp: Any) -> None:
-    assert _error(_sign_up, idp, UserAttributes=[])[0] == "InvalidParameterException"
-    assert _error(_sign_up, idp, Password="weakpass") == (
+    assert refused(_sign_up, idp, UserAttributes=[])[0] == "InvalidParameterException"
+    assert refused(_sign_up, idp, Password="weakpass") == (
         "InvalidPasswordException",
         "Password did not conform with policy: Password must have uppercase characters")
-    assert _error(_sign_up, idp, "password-user") == (
+    assert refused(_sign_up, idp, "password-user") == (
         "UsernameExistsException", "User already exists")
 
 
@@ -82,7 +73,7 @@ def test_resend_replaces_the_confirmation_code(idp: Any, url: str) -> None:
     idp.resend_confirmation_code(ClientId=PUBLIC, Username="newcomer")
     new = last_code(url, "newcomer")
     if old != new:
-        assert _error(idp.confirm_sign_up, ClientId=PUBLIC, Username="newcomer",
+        assert refused(idp.confirm_sign_up, ClientId=PUBLIC, Username="newcomer",
                       ConfirmationCode=old)[0] == "CodeMismatchException"
     idp.confirm_sign_up(ClientId=PUBLIC, Username="newcomer", ConfirmationCode=new)
 
@@ -93,7 +84,7 @@ def test_email_as_username_gets_a_uuid_username(idp: Any) -> None:
     user = idp.admin_get_user(UserPoolId=EMAIL_POOL, Username="zoe@example.com")
     assert user["Username"] != "zoe@example.com"
     assert {"Name": "sub", "Value": signed_up["UserSub"]} in user["UserAttributes"]
-    assert _error(idp.sign_up, ClientId=ENABLED_PREVENTION, Username="not-an-email",
+    assert refused(idp.sign_up, ClientId=ENABLED_PREVENTION, Username="not-an-email",
                   Password=TEST_PASSWORD)[0] == "InvalidParameterException"
 
 
@@ -107,12 +98,12 @@ def test_forgot_password_then_confirm_with_the_code(idp: Any, url: str) -> None:
     idp.confirm_forgot_password(ClientId=GATEWAY, Username="password-user",
                                 SecretHash=secret_hash("password-user"),
                                 ConfirmationCode=code, Password="Reset-Passw0rd!")
-    assert _error(password_auth, idp, "password-user")[1] == "Incorrect username or password."
+    assert refused(password_auth, idp, "password-user")[1] == "Incorrect username or password."
     assert "AuthenticationResult" in password_auth(idp, "password-user", "Reset-Passw0rd!")
 
     forgot()
     advance_clock(url, 3601)
-    assert _error(idp.confirm_forgot_password, ClientId=GATEWAY, Username="password-user",
+    assert refused(idp.confirm_forgot_password, ClientId=GATEWAY, Username="password-user",
                   SecretHash=secret_hash("password-user"),
                   ConfirmationCode=last_code(url, "password-user"),
                   Password="Later-Passw0rd!") == (
@@ -121,9 +112,9 @@ def test_forgot_password_then_confirm_with_the_code(idp: Any, url: str) -> None:
 
 def test_change_password_with_an_access_token(idp: Any) -> None:
     access = password_auth(idp, "password-user")["AuthenticationResult"]["AccessToken"]
-    assert _error(idp.change_password, AccessToken=access, PreviousPassword="Wrong-Passw0rd!",
+    assert refused(idp.change_password, AccessToken=access, PreviousPassword="Wrong-Passw0rd!",
                   ProposedPassword="Changed-Passw0rd!")[1] == "Incorrect username or password."
-    assert _error(idp.change_password, AccessToken=access, PreviousPassword=PASSWORD,
+    assert refused(idp.change_password, AccessToken=access, PreviousPassword=PASSWORD,
                   ProposedPassword="short")[0] == "InvalidPasswordException"
     idp.change_password(AccessToken=access, PreviousPassword=PASSWORD,
                         ProposedPassword="Changed-Passw0rd!")
@@ -131,27 +122,27 @@ def test_change_password_with_an_access_token(idp: Any) -> None:
 
 
 def test_disabled_and_unconfirmed_users(idp: Any) -> None:
-    assert _error(password_auth, idp, "dis@example.com", TEST_PASSWORD,
+    assert refused(password_auth, idp, "dis@example.com", TEST_PASSWORD,
                   client_id=ENABLED_PREVENTION) == ("NotAuthorizedException", "User is disabled.")
     # Cognito says "not confirmed" before it looks at the password.
-    assert _error(password_auth, idp, "una@example.com", "Wrong-Passw0rd!",
+    assert refused(password_auth, idp, "una@example.com", "Wrong-Passw0rd!",
                   client_id=ENABLED_PREVENTION) == (
         "UserNotConfirmedException", "User is not confirmed.")
     idp.admin_disable_user(UserPoolId=POOL, Username="password-user")
-    assert _error(password_auth, idp, "password-user")[1] == "User is disabled."
+    assert refused(password_auth, idp, "password-user")[1] == "User is disabled."
     idp.admin_enable_user(UserPoolId=POOL, Username="password-user")
     assert "AuthenticationResult" in password_auth(idp, "password-user")
 
 
 def test_unknown_user_with_legacy_errors(idp: Any) -> None:
-    assert _error(password_auth, idp, "nobody") == ("UserNotFoundException",
+    assert refused(password_auth, idp, "nobody") == ("UserNotFoundException",
                                                     "User does not exist.")
-    assert _error(idp.forgot_password, ClientId=GATEWAY, Username="nobody",
+    assert refused(idp.forgot_password, ClientId=GATEWAY, Username="nobody",
                   SecretHash=secret_hash("nobody"))[0] == "UserNotFoundException"
 
 
 def test_unknown_user_with_prevent_user_existence_errors(idp: Any) -> None:
-    assert _error(password_auth, idp, "nobody@example.com", TEST_PASSWORD,
+    assert refused(password_auth, idp, "nobody@example.com", TEST_PASSWORD,
                   client_id=ENABLED_PREVENTION) == (
         "NotAuthorizedException", "Incorrect username or password.")
     srp = SrpClient(EMAIL_POOL, TEST_PASSWORD)
@@ -159,7 +150,7 @@ def test_unknown_user_with_prevent_user_existence_errors(idp: Any) -> None:
                                   AuthParameters={"USERNAME": "nobody@example.com",
                                                   "SRP_A": srp.srp_a})
     assert challenge["ChallengeName"] == "PASSWORD_VERIFIER"
-    assert _error(idp.respond_to_auth_challenge, ClientId=ENABLED_PREVENTION,
+    assert refused(idp.respond_to_auth_challenge, ClientId=ENABLED_PREVENTION,
                   ChallengeName="PASSWORD_VERIFIER",
                   ChallengeResponses=srp.claim(challenge["ChallengeParameters"])) == (
         "NotAuthorizedException", "Incorrect username or password.")
@@ -169,6 +160,6 @@ def test_unknown_user_with_prevent_user_existence_errors(idp: Any) -> None:
 
 def test_flows_the_client_does_not_allow_are_refused(idp: Any) -> None:
     srp = SrpClient(POOL, PASSWORD)
-    assert _error(idp.initiate_auth, AuthFlow="USER_SRP_AUTH", ClientId=MFA_OFF_CLIENT,
+    assert refused(idp.initiate_auth, AuthFlow="USER_SRP_AUTH", ClientId=MFA_OFF_CLIENT,
                   AuthParameters={"USERNAME": "off-user", "SRP_A": srp.srp_a}) == (
         "InvalidParameterException", "USER_SRP_AUTH flow not enabled for this client")

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
-from tests.emulator.helpers import POOL, cognito, outbox, password_auth
-
-
-def _error(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
+from tests.emulator.helpers import POOL, cognito, outbox, password_auth, refused
 
 
 def _pool(idp: Any, **extra: Any) -> dict[str, Any]:
@@ -41,7 +31,7 @@ def test_create_describe_and_delete_a_pool(idp: Any) -> None:
     assert described["Arn"].endswith(f"userpool/{created['Id']}")
     assert any(item["Name"] == "custom:department" for item in described["SchemaAttributes"])
     idp.delete_user_pool(UserPoolId=created["Id"])
-    assert _error(idp.describe_user_pool, UserPoolId=created["Id"])[0] == (
+    assert refused(idp.describe_user_pool, UserPoolId=created["Id"])[0] == (
         "ResourceNotFoundException")
 
 
@@ -51,7 +41,7 @@ def test_pool_region_comes_from_the_signature(url: str) -> None:
 
 
 def test_alias_and_username_attributes_are_exclusive(idp: Any) -> None:
-    assert _error(_pool, idp, AliasAttributes=["email"], UsernameAttributes=["email"])[0] == (
+    assert refused(_pool, idp, AliasAttributes=["email"], UsernameAttributes=["email"])[0] == (
         "InvalidParameterException")
 
 
@@ -75,7 +65,7 @@ def test_create_and_describe_a_client(idp: Any) -> None:
 
 def test_propagating_user_context_needs_a_secret(idp: Any) -> None:
     pool = _pool(idp)
-    assert _error(idp.create_user_pool_client, UserPoolId=pool["Id"], ClientName="spa",
+    assert refused(idp.create_user_pool_client, UserPoolId=pool["Id"], ClientName="spa",
                   EnablePropagateAdditionalUserContextData=True)[0] == (
         "InvalidParameterException")
 
@@ -104,9 +94,9 @@ def test_admin_create_user_invites_and_refuses_duplicates(idp: Any, url: str) ->
     assert invitation["purpose"] == "INVITATION"
     challenge = password_auth(idp, "invitee", invitation["code"])
     assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
-    assert _error(idp.admin_create_user, UserPoolId=POOL, Username="invitee")[0] == (
+    assert refused(idp.admin_create_user, UserPoolId=POOL, Username="invitee")[0] == (
         "UsernameExistsException")
-    assert _error(idp.admin_create_user, UserPoolId=POOL, Username="second",
+    assert refused(idp.admin_create_user, UserPoolId=POOL, Username="second",
                   MessageAction="SUPPRESS",
                   UserAttributes=[{"Name": "email", "Value": "invitee@example.com"},
                                   {"Name": "email_verified", "Value": "true"}])[0] == (
@@ -122,11 +112,11 @@ def test_admin_user_lifecycle(idp: Any) -> None:
     attributes = {item["Name"]: item["Value"] for item in user["UserAttributes"]}
     assert attributes["email"] == "temp@example.com"
     assert attributes["email_verified"] == "false"
-    assert _error(idp.admin_update_user_attributes, UserPoolId=POOL, Username="temp",
+    assert refused(idp.admin_update_user_attributes, UserPoolId=POOL, Username="temp",
                   UserAttributes=[{"Name": "sub", "Value": "x"}])[0] == (
         "InvalidParameterException")
     idp.admin_delete_user(UserPoolId=POOL, Username="temp")
-    assert _error(idp.admin_get_user, UserPoolId=POOL, Username="temp") == (
+    assert refused(idp.admin_get_user, UserPoolId=POOL, Username="temp") == (
         "UserNotFoundException", "User does not exist.")
 
 
@@ -135,7 +125,7 @@ def test_admin_confirm_sign_up(idp: Any) -> None:
                 UserAttributes=[{"Name": "name", "Value": "P"}])
     idp.admin_confirm_sign_up(UserPoolId=POOL, Username="pending")
     assert idp.admin_get_user(UserPoolId=POOL, Username="pending")["UserStatus"] == "CONFIRMED"
-    assert _error(idp.admin_confirm_sign_up, UserPoolId=POOL, Username="pending")[0] == (
+    assert refused(idp.admin_confirm_sign_up, UserPoolId=POOL, Username="pending")[0] == (
         "NotAuthorizedException")
 
 
@@ -153,5 +143,5 @@ def test_list_users_filters_and_pages(idp: Any) -> None:
     rest = idp.list_users(UserPoolId=POOL, Limit=60, PaginationToken=first["PaginationToken"])
     assert "PaginationToken" not in rest
     assert len(first["Users"]) + len(rest["Users"]) == 7
-    assert _error(idp.list_users, UserPoolId=POOL, Filter="email is x")[0] == (
+    assert refused(idp.list_users, UserPoolId=POOL, Filter="email is x")[0] == (
         "InvalidParameterException")

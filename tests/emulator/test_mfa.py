@@ -20,18 +20,13 @@ from tests.emulator.helpers import (
     last_code,
     outbox,
     password_auth,
+    refused,
     respond,
     totp,
 )
 
 TOTP_SECRET = "MRSW23ZNORXXI4BNOVZWK4RNONSWG4TF"  # totp-user in the demo seed
 
-
-def _error(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def _code_at(url: str, secret: str, offset_steps: int = 0) -> str:
@@ -56,7 +51,7 @@ def test_totp_allows_one_step_of_drift(idp: Any, url: str, steps: int, accepted:
     if accepted:
         assert "AuthenticationResult" in respond(idp, challenge, {"SOFTWARE_TOKEN_MFA_CODE": code})
     else:
-        assert _error(respond, idp, challenge, {"SOFTWARE_TOKEN_MFA_CODE": code}) == (
+        assert refused(respond, idp, challenge, {"SOFTWARE_TOKEN_MFA_CODE": code}) == (
             "CodeMismatchException", "Invalid code or auth state for the user.")
 
 
@@ -64,7 +59,7 @@ def test_a_totp_code_cannot_be_used_twice(idp: Any, url: str) -> None:
     code = _code_at(url, TOTP_SECRET)
     respond(idp, password_auth(idp, "totp-user"), {"SOFTWARE_TOKEN_MFA_CODE": code})
     challenge = password_auth(idp, "totp-user")
-    assert _error(respond, idp, challenge, {"SOFTWARE_TOKEN_MFA_CODE": code}) == (
+    assert refused(respond, idp, challenge, {"SOFTWARE_TOKEN_MFA_CODE": code}) == (
         "ExpiredCodeException", "Your software token has already been used once.")
     advance_clock(url, 30)
     result = respond(idp, challenge, {"SOFTWARE_TOKEN_MFA_CODE": _code_at(url, TOTP_SECRET)})
@@ -111,7 +106,7 @@ def test_delivered_codes_are_single_use_and_random(idp: Any, url: str) -> None:
         codes.add(last_code(url, "sms-user"))
     assert len(codes) > 1
     if new_code != old_code:
-        assert _error(respond, idp, second, {"SMS_MFA_CODE": old_code})[0] == (
+        assert refused(respond, idp, second, {"SMS_MFA_CODE": old_code})[0] == (
             "CodeMismatchException")
     assert "AuthenticationResult" in respond(idp, second, {"SMS_MFA_CODE": new_code})
 
@@ -126,7 +121,7 @@ def test_several_methods_and_no_preference_means_select_mfa_type(idp: Any, url: 
     assert isinstance(choices, str)
     assert json.loads(choices) == ["SMS_MFA", "SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
 
-    assert _error(respond, idp, challenge, {"ANSWER": "EMAIL_MFA"})[0] == (
+    assert refused(respond, idp, challenge, {"ANSWER": "EMAIL_MFA"})[0] == (
         "InvalidParameterException")
     chosen = respond(idp, challenge, {"ANSWER": "EMAIL_OTP"})
     assert chosen["ChallengeName"] == "EMAIL_OTP"
@@ -195,10 +190,10 @@ def test_totp_setup_associate_verify_respond(idp: Any, url: str) -> None:
 def test_setup_cannot_skip_verification(idp: Any) -> None:
     challenge = _setup_challenge(idp)
     associated = idp.associate_software_token(Session=challenge["Session"])
-    assert _error(respond, idp, {**challenge, "Session": associated["Session"]}, {},
+    assert refused(respond, idp, {**challenge, "Session": associated["Session"]}, {},
                   client_id=SETUP_CLIENT)[0] == "InvalidParameterException"
     # The challenge's own session was spent by AssociateSoftwareToken.
-    assert _error(respond, idp, challenge, {}, client_id=SETUP_CLIENT) == (
+    assert refused(respond, idp, challenge, {}, client_id=SETUP_CLIENT) == (
         "NotAuthorizedException", "Invalid session for the user, session can only be used once.")
 
 

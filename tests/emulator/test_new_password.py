@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.emulator.helpers import (
     GATEWAY,
@@ -18,18 +17,13 @@ from tests.emulator.helpers import (
     advance_clock,
     auth_parameters,
     password_auth,
+    refused,
     respond,
     secret_hash,
 )
 
 NEW_PASSWORD = "Brand-New-Passw0rd!"
 
-
-def _error(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def _challenge(idp: Any) -> dict[str, Any]:
@@ -59,14 +53,14 @@ def test_challenge_lists_the_missing_required_attributes(idp: Any) -> None:
 )
 def test_the_pool_password_policy_is_enforced(idp: Any, password: str, reason: str) -> None:
     challenge = _challenge(idp)
-    assert _error(respond, idp, challenge, {"NEW_PASSWORD": password,
+    assert refused(respond, idp, challenge, {"NEW_PASSWORD": password,
                                             "userAttributes.name": "Nina New"}) == (
         "InvalidPasswordException", f"Password did not conform with policy: {reason}")
 
 
 def test_required_attributes_must_be_given(idp: Any) -> None:
     challenge = _challenge(idp)
-    code, message = _error(respond, idp, challenge, {"NEW_PASSWORD": NEW_PASSWORD})
+    code, message = refused(respond, idp, challenge, {"NEW_PASSWORD": NEW_PASSWORD})
     assert code == "InvalidParameterException"
     assert "name" in message
 
@@ -74,14 +68,14 @@ def test_required_attributes_must_be_given(idp: Any) -> None:
 def test_new_password_completes_the_sign_in_and_replaces_the_temporary_one(idp: Any) -> None:
     challenge = _challenge(idp)
     # A refused answer leaves the session usable for a corrected one.
-    _error(respond, idp, challenge, {"NEW_PASSWORD": "weak", "userAttributes.name": "Nina"})
+    refused(respond, idp, challenge, {"NEW_PASSWORD": "weak", "userAttributes.name": "Nina"})
     result = respond(idp, challenge, {"NEW_PASSWORD": NEW_PASSWORD,
                                       "userAttributes.name": "Nina New"})
     assert "AuthenticationResult" in result
     user = idp.admin_get_user(UserPoolId=POOL, Username="new-password-user")
     assert user["UserStatus"] == "CONFIRMED"
     assert {"Name": "name", "Value": "Nina New"} in user["UserAttributes"]
-    assert _error(password_auth, idp, "new-password-user", TEMPORARY_PASSWORD)[1] == (
+    assert refused(password_auth, idp, "new-password-user", TEMPORARY_PASSWORD)[1] == (
         "Incorrect username or password.")
     assert "AuthenticationResult" in password_auth(idp, "new-password-user", NEW_PASSWORD)
 
@@ -100,7 +94,7 @@ def test_srp_sign_in_also_leads_to_the_challenge(idp: Any) -> None:
 
 def test_temporary_password_expires_after_the_pools_validity(idp: Any, url: str) -> None:
     advance_clock(url, 8 * 86400)
-    assert _error(password_auth, idp, "new-password-user", TEMPORARY_PASSWORD) == (
+    assert refused(password_auth, idp, "new-password-user", TEMPORARY_PASSWORD) == (
         "NotAuthorizedException",
         "Temporary password has expired and must be reset by an administrator.")
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.emulator.helpers import (
     ALIAS_USER,
     GATEWAY,
@@ -16,6 +13,7 @@ from tests.emulator.helpers import (
     PUBLIC,
     SrpClient,
     password_auth,
+    refused,
     secret_hash,
 )
 
@@ -23,21 +21,15 @@ MISSING = f"Client {GATEWAY} is configured with secret but SECRET_HASH was not r
 MISMATCH = f"Unable to verify secret hash for client {GATEWAY}"
 
 
-def _error(call: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
-
 
 def test_initiate_auth_without_secret_hash_is_refused(idp: Any) -> None:
-    assert _error(idp.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=GATEWAY,
+    assert refused(idp.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=GATEWAY,
                   AuthParameters={"USERNAME": "password-user", "PASSWORD": PASSWORD}) == (
         "NotAuthorizedException", MISSING)
 
 
 def test_initiate_auth_with_a_wrong_secret_hash_is_refused(idp: Any) -> None:
-    assert _error(idp.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=GATEWAY,
+    assert refused(idp.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=GATEWAY,
                   AuthParameters={"USERNAME": "password-user", "PASSWORD": PASSWORD,
                                   "SECRET_HASH": secret_hash("totp-user")}) == (
         "NotAuthorizedException", MISMATCH)
@@ -51,7 +43,7 @@ def test_public_client_needs_no_secret_hash(idp: Any) -> None:
 def test_first_call_hashes_the_alias_that_was_typed(idp: Any) -> None:
     assert "AuthenticationResult" in password_auth(idp, "alias@example.com")
     # Hashing the internal name while sending the alias is the mirror-image mistake.
-    assert _error(idp.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=GATEWAY,
+    assert refused(idp.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=GATEWAY,
                   AuthParameters={"USERNAME": "alias@example.com", "PASSWORD": PASSWORD,
                                   "SECRET_HASH": secret_hash(ALIAS_USER)}) == (
         "NotAuthorizedException", MISMATCH)
@@ -71,7 +63,7 @@ def test_after_the_first_challenge_the_hash_is_over_the_internal_username(idp: A
     responses = srp.claim(challenge["ChallengeParameters"])
     assert responses["USERNAME"] == ALIAS_USER
     responses["SECRET_HASH"] = secret_hash("alias@example.com")
-    assert _error(idp.respond_to_auth_challenge, ClientId=GATEWAY,
+    assert refused(idp.respond_to_auth_challenge, ClientId=GATEWAY,
                   ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses) == (
         "NotAuthorizedException", MISMATCH)
 
@@ -88,7 +80,7 @@ def test_answering_with_the_alias_instead_of_the_internal_username_is_refused(id
     responses = srp.claim(challenge["ChallengeParameters"])
     responses["USERNAME"] = "alias@example.com"
     responses["SECRET_HASH"] = secret_hash("alias@example.com")
-    assert _error(idp.respond_to_auth_challenge, ClientId=GATEWAY,
+    assert refused(idp.respond_to_auth_challenge, ClientId=GATEWAY,
                   ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=responses) == (
         "NotAuthorizedException", "Incorrect username or password.")
 
@@ -97,7 +89,7 @@ def test_mfa_answer_needs_its_own_secret_hash(idp: Any, url: str) -> None:
     challenge = password_auth(idp, "sms-user")
     assert challenge["ChallengeName"] == "SMS_MFA"
     responses = {"USERNAME": "sms-user", "SMS_MFA_CODE": "000000"}
-    assert _error(idp.respond_to_auth_challenge, ClientId=GATEWAY, ChallengeName="SMS_MFA",
+    assert refused(idp.respond_to_auth_challenge, ClientId=GATEWAY, ChallengeName="SMS_MFA",
                   Session=challenge["Session"], ChallengeResponses=responses) == (
         "NotAuthorizedException", MISSING)
 
@@ -105,11 +97,11 @@ def test_mfa_answer_needs_its_own_secret_hash(idp: Any, url: str) -> None:
 def test_refresh_hashes_the_internal_username(idp: Any) -> None:
     tokens = password_auth(idp, "alias@example.com")["AuthenticationResult"]
     refresh = tokens["RefreshToken"]
-    assert _error(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY,
+    assert refused(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY,
                   AuthParameters={"REFRESH_TOKEN": refresh,
                                   "SECRET_HASH": secret_hash("alias@example.com")}) == (
         "NotAuthorizedException", MISMATCH)
-    assert _error(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY,
+    assert refused(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY,
                   AuthParameters={"REFRESH_TOKEN": refresh}) == ("NotAuthorizedException", MISSING)
     result = idp.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY, AuthParameters={
         "REFRESH_TOKEN": refresh, "SECRET_HASH": secret_hash(ALIAS_USER)})
@@ -118,9 +110,9 @@ def test_refresh_hashes_the_internal_username(idp: Any) -> None:
 
 
 def test_account_operations_check_the_secret_hash_member(idp: Any) -> None:
-    assert _error(idp.forgot_password, ClientId=GATEWAY, Username="password-user") == (
+    assert refused(idp.forgot_password, ClientId=GATEWAY, Username="password-user") == (
         "NotAuthorizedException", MISSING)
-    assert _error(idp.sign_up, ClientId=GATEWAY, Username="newcomer", Password=PASSWORD,
+    assert refused(idp.sign_up, ClientId=GATEWAY, Username="newcomer", Password=PASSWORD,
                   SecretHash=secret_hash("someone-else"),
                   UserAttributes=[{"Name": "name", "Value": "N"}]) == (
         "NotAuthorizedException", MISMATCH)

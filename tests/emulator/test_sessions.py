@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-from botocore.exceptions import ClientError
-
 from tests.emulator.helpers import (
     GATEWAY,
     LONG_SESSIONS,
@@ -16,6 +13,7 @@ from tests.emulator.helpers import (
     advance_clock,
     last_code,
     password_auth,
+    refused,
     respond,
     secret_hash,
 )
@@ -24,12 +22,6 @@ EXPIRED = "Invalid session for the user, session is expired."
 USED = "Invalid session for the user, session can only be used once."
 INVALID = "Invalid session for the user."
 
-
-def _error(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def _sms_challenge(idp: Any) -> dict[str, Any]:
@@ -54,7 +46,7 @@ def test_session_lives_for_the_clients_auth_session_validity(idp: Any, url: str)
 
     challenge = _sms_challenge(idp)
     advance_clock(url, 181)
-    assert _error(respond, idp, challenge, {"SMS_MFA_CODE": last_code(url, "sms-user")}) == (
+    assert refused(respond, idp, challenge, {"SMS_MFA_CODE": last_code(url, "sms-user")}) == (
         "NotAuthorizedException", EXPIRED)
 
 
@@ -64,11 +56,11 @@ def test_a_longer_auth_session_validity_outlives_the_code(idp: Any, url: str) ->
     assert challenge["ChallengeName"] == "EMAIL_OTP"
     code = last_code(url, "ada@example.com")
     advance_clock(url, 4 * 60)
-    assert _error(respond, idp, challenge, {"EMAIL_OTP_CODE": code},
+    assert refused(respond, idp, challenge, {"EMAIL_OTP_CODE": code},
                   client_id=LONG_SESSIONS) == (
         "ExpiredCodeException", "Invalid code provided, please request a code again.")
     advance_clock(url, 12 * 60)
-    assert _error(respond, idp, challenge, {"EMAIL_OTP_CODE": code},
+    assert refused(respond, idp, challenge, {"EMAIL_OTP_CODE": code},
                   client_id=LONG_SESSIONS) == ("NotAuthorizedException", EXPIRED)
 
 
@@ -76,13 +68,13 @@ def test_a_consumed_session_is_refused(idp: Any, url: str) -> None:
     challenge = _sms_challenge(idp)
     code = last_code(url, "sms-user")
     respond(idp, challenge, {"SMS_MFA_CODE": code})
-    assert _error(respond, idp, challenge, {"SMS_MFA_CODE": code}) == (
+    assert refused(respond, idp, challenge, {"SMS_MFA_CODE": code}) == (
         "NotAuthorizedException", USED)
 
 
 def test_a_wrong_code_keeps_the_session(idp: Any, url: str) -> None:
     challenge = _sms_challenge(idp)
-    assert _error(respond, idp, challenge, {"SMS_MFA_CODE": "000000"}) == (
+    assert refused(respond, idp, challenge, {"SMS_MFA_CODE": "000000"}) == (
         "CodeMismatchException", "Invalid code or auth state for the user.")
     result = respond(idp, challenge, {"SMS_MFA_CODE": last_code(url, "sms-user")})
     assert "AuthenticationResult" in result
@@ -93,15 +85,15 @@ def test_five_wrong_codes_end_the_session(idp: Any, url: str) -> None:
     code = last_code(url, "sms-user")
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
-        assert _error(respond, idp, challenge, {"SMS_MFA_CODE": wrong})[0] == (
+        assert refused(respond, idp, challenge, {"SMS_MFA_CODE": wrong})[0] == (
             "CodeMismatchException")
-    assert _error(respond, idp, challenge, {"SMS_MFA_CODE": code}) == (
+    assert refused(respond, idp, challenge, {"SMS_MFA_CODE": code}) == (
         "NotAuthorizedException", INVALID)
 
 
 def test_session_is_bound_to_the_client(idp: Any, url: str) -> None:
     challenge = _sms_challenge(idp)
-    assert _error(idp.respond_to_auth_challenge, ClientId=PUBLIC, ChallengeName="SMS_MFA",
+    assert refused(idp.respond_to_auth_challenge, ClientId=PUBLIC, ChallengeName="SMS_MFA",
                   Session=challenge["Session"],
                   ChallengeResponses={"USERNAME": "sms-user",
                                       "SMS_MFA_CODE": last_code(url, "sms-user")}) == (
@@ -110,7 +102,7 @@ def test_session_is_bound_to_the_client(idp: Any, url: str) -> None:
 
 def test_session_is_bound_to_the_expected_challenge(idp: Any) -> None:
     challenge = _sms_challenge(idp)
-    assert _error(idp.respond_to_auth_challenge, ClientId=GATEWAY,
+    assert refused(idp.respond_to_auth_challenge, ClientId=GATEWAY,
                   ChallengeName="SOFTWARE_TOKEN_MFA", Session=challenge["Session"],
                   ChallengeResponses={"USERNAME": "sms-user",
                                       "SECRET_HASH": secret_hash("sms-user"),
@@ -120,7 +112,7 @@ def test_session_is_bound_to_the_expected_challenge(idp: Any) -> None:
 
 def test_session_is_bound_to_the_user(idp: Any, url: str) -> None:
     challenge = _sms_challenge(idp)
-    assert _error(idp.respond_to_auth_challenge, ClientId=GATEWAY, ChallengeName="SMS_MFA",
+    assert refused(idp.respond_to_auth_challenge, ClientId=GATEWAY, ChallengeName="SMS_MFA",
                   Session=challenge["Session"],
                   ChallengeResponses={"USERNAME": "choice-user",
                                       "SECRET_HASH": secret_hash("choice-user"),
@@ -129,7 +121,7 @@ def test_session_is_bound_to_the_user(idp: Any, url: str) -> None:
 
 
 def test_an_unknown_session_is_refused(idp: Any) -> None:
-    assert _error(idp.respond_to_auth_challenge, ClientId=GATEWAY, ChallengeName="SMS_MFA",
+    assert refused(idp.respond_to_auth_challenge, ClientId=GATEWAY, ChallengeName="SMS_MFA",
                   Session="x" * 128,
                   ChallengeResponses={"USERNAME": "sms-user",
                                       "SECRET_HASH": secret_hash("sms-user"),
@@ -137,8 +129,8 @@ def test_an_unknown_session_is_refused(idp: Any) -> None:
         "NotAuthorizedException", INVALID)
 
 
-def test_an_mfa_answer_without_a_session_is_a_parameter_error(idp: Any) -> None:
-    assert _error(idp.respond_to_auth_challenge, ClientId=GATEWAY, ChallengeName="SMS_MFA",
+def test_an_mfa_answer_without_a_session_is_a_parameterrefused(idp: Any) -> None:
+    assert refused(idp.respond_to_auth_challenge, ClientId=GATEWAY, ChallengeName="SMS_MFA",
                   ChallengeResponses={"USERNAME": "sms-user",
                                       "SECRET_HASH": secret_hash("sms-user"),
                                       "SMS_MFA_CODE": "123456"})[0] == (

@@ -8,8 +8,6 @@ import urllib.request
 from typing import Any
 
 import jwt
-import pytest
-from botocore.exceptions import ClientError
 
 from tests.emulator.helpers import (
     ALIAS_USER,
@@ -21,16 +19,10 @@ from tests.emulator.helpers import (
     emulator_now,
     hook,
     password_auth,
+    refused,
     respond,
     secret_hash,
 )
-
-
-def _error(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 def _fetch(address: str) -> Any:
@@ -97,14 +89,14 @@ def test_refresh_gives_new_tokens_of_the_same_sign_in(idp: Any) -> None:
 
 def test_revoke_token_ends_the_refresh_token_and_its_access_tokens(idp: Any) -> None:
     tokens = _tokens(idp)
-    assert _error(idp.revoke_token, Token=tokens["RefreshToken"], ClientId=GATEWAY)[0] == (
+    assert refused(idp.revoke_token, Token=tokens["RefreshToken"], ClientId=GATEWAY)[0] == (
         "UnauthorizedException")
-    assert _error(idp.revoke_token, Token=tokens["AccessToken"], ClientId=GATEWAY,
+    assert refused(idp.revoke_token, Token=tokens["AccessToken"], ClientId=GATEWAY,
                   ClientSecret=GATEWAY_SECRET)[0] == "UnsupportedTokenTypeException"
     idp.revoke_token(Token=tokens["RefreshToken"], ClientId=GATEWAY, ClientSecret=GATEWAY_SECRET)
-    assert _error(idp.get_user, AccessToken=tokens["AccessToken"]) == (
+    assert refused(idp.get_user, AccessToken=tokens["AccessToken"]) == (
         "NotAuthorizedException", "Access Token has been revoked")
-    assert _error(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY,
+    assert refused(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY,
                   AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"],
                                   "SECRET_HASH": secret_hash(ALIAS_USER)}) == (
         "NotAuthorizedException", "Refresh Token has been revoked")
@@ -117,9 +109,9 @@ def test_global_sign_out_invalidates_every_token_of_the_user(idp: Any) -> None:
     other = _tokens(idp, "password-user")
     idp.global_sign_out(AccessToken=first["AccessToken"])
     for tokens in (first, second):
-        assert _error(idp.get_user, AccessToken=tokens["AccessToken"]) == (
+        assert refused(idp.get_user, AccessToken=tokens["AccessToken"]) == (
             "NotAuthorizedException", "Access Token has been revoked")
-    assert _error(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY,
+    assert refused(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=GATEWAY,
                   AuthParameters={"REFRESH_TOKEN": second["RefreshToken"],
                                   "SECRET_HASH": secret_hash(ALIAS_USER)})[1] == (
         "Refresh Token has been revoked")
@@ -128,23 +120,23 @@ def test_global_sign_out_invalidates_every_token_of_the_user(idp: Any) -> None:
 
 def test_expired_and_forged_access_tokens_are_refused(idp: Any, url: str) -> None:
     tokens = _tokens(idp)
-    assert _error(idp.get_user, AccessToken="not.a.token") == (
+    assert refused(idp.get_user, AccessToken="not.a.token") == (
         "NotAuthorizedException", "Invalid Access Token")
-    assert _error(idp.get_user, AccessToken=tokens["IdToken"]) == (
+    assert refused(idp.get_user, AccessToken=tokens["IdToken"]) == (
         "NotAuthorizedException", "Invalid Access Token")
     claims = jwt.decode(tokens["AccessToken"], options={"verify_signature": False})
     header = jwt.get_unverified_header(tokens["AccessToken"])
     forged = jwt.encode({**claims, "username": "password-user"}, "k" * 32, algorithm="HS256",
                         headers={"kid": header["kid"]})
-    assert _error(idp.get_user, AccessToken=forged)[1] == "Invalid Access Token"
+    assert refused(idp.get_user, AccessToken=forged)[1] == "Invalid Access Token"
     advance_clock(url, 3601)
-    assert _error(idp.get_user, AccessToken=tokens["AccessToken"]) == (
+    assert refused(idp.get_user, AccessToken=tokens["AccessToken"]) == (
         "NotAuthorizedException", "Access Token has expired")
 
 
 def test_refresh_from_another_client_is_refused(idp: Any) -> None:
     tokens = _tokens(idp)
-    assert _error(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=PUBLIC,
+    assert refused(idp.initiate_auth, AuthFlow="REFRESH_TOKEN_AUTH", ClientId=PUBLIC,
                   AuthParameters={"REFRESH_TOKEN": tokens["RefreshToken"]}) == (
         "NotAuthorizedException", "Invalid Refresh Token")
 

@@ -6,18 +6,11 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.emulator.helpers import GATEWAY, POOL, PUBLIC, cognito, hook, raw_call
+from tests.emulator.helpers import GATEWAY, POOL, PUBLIC, cognito, hook, raw_call, refused
 
 TARGET = "AWSCognitoIdentityProviderService."
 
-
-def _error(call: Any, *args: Any, **kwargs: Any) -> tuple[str, str]:
-    with pytest.raises(ClientError) as excinfo:
-        call(*args, **kwargs)
-    error = excinfo.value.response["Error"]
-    return error["Code"], error["Message"]
 
 
 @pytest.fixture
@@ -47,7 +40,7 @@ def test_success_carries_a_request_id(idp: Any) -> None:
     "body", [b"{not json", b"[1, 2]", b"\xff\xfe", b'"text"', b'{"a":' + b"[" * 100_000],
     ids=["broken", "array", "not-utf8", "string", "deeply-nested"],
 )
-def test_malformed_json_is_a_serialization_error(url: str, body: bytes) -> None:
+def test_malformed_json_is_a_serializationrefused(url: str, body: bytes) -> None:
     status, _, reply = raw_call(url, TARGET + "InitiateAuth", body)
     assert status == 400
     assert reply["__type"] == "SerializationException"
@@ -61,7 +54,7 @@ def test_unknown_operation(url: str, target: str) -> None:
 
 
 def test_an_operation_the_emulator_does_not_implement_says_so(idp: Any) -> None:
-    code, message = _error(idp.list_groups, UserPoolId=POOL)
+    code, message = refused(idp.list_groups, UserPoolId=POOL)
     assert code == "UnsupportedOperationException"
     assert "ListGroups" in message
 
@@ -78,9 +71,9 @@ def test_missing_required_members_are_listed(url: str) -> None:
 
 
 def test_wrong_types_are_serialization_errors(loose: Any, url: str) -> None:
-    assert _error(loose.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=12345)[0] == (
+    assert refused(loose.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=12345)[0] == (
         "SerializationException")
-    assert _error(loose.admin_create_user, UserPoolId=POOL, Username="typed",
+    assert refused(loose.admin_create_user, UserPoolId=POOL, Username="typed",
                   UserAttributes=[{"Name": "email_verified", "Value": True}])[0] == (
         "SerializationException")
     # botocore cannot even serialise a list where a map belongs; send it raw.
@@ -92,38 +85,38 @@ def test_wrong_types_are_serialization_errors(loose: Any, url: str) -> None:
 
 def test_oversized_values_are_refused_with_cognitos_message(loose: Any) -> None:
     pool_id = "us-east-1_" + "a" * 50
-    code, message = _error(loose.describe_user_pool, UserPoolId=pool_id)
+    code, message = refused(loose.describe_user_pool, UserPoolId=pool_id)
     assert code == "InvalidParameterException"
     assert message == (
         f"1 validation error detected: Value '{pool_id}' at 'userPoolId' failed to satisfy "
         "constraint: Member must have length less than or equal to 55"
     )
     # ClientId is a sensitive member, so its value is not repeated back.
-    code, message = _error(loose.initiate_auth, AuthFlow="USER_PASSWORD_AUTH",
+    code, message = refused(loose.initiate_auth, AuthFlow="USER_PASSWORD_AUTH",
                            ClientId="c" * 129)
     assert (code, message) == ("InvalidParameterException",
                                "1 validation error detected: Value at 'clientId' failed to "
                                "satisfy constraint: Member must have length less than or equal "
                                "to 128")
-    code, message = _error(loose.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=GATEWAY,
+    code, message = refused(loose.initiate_auth, AuthFlow="USER_PASSWORD_AUTH", ClientId=GATEWAY,
                            UserContextData={"EncodedData": "e" * 131073})
     assert code == "InvalidParameterException"
     assert "'userContextData.encodedData'" in message
 
 
 def test_enum_and_pattern_violations(loose: Any) -> None:
-    code, message = _error(loose.initiate_auth, AuthFlow="MAGIC", ClientId=GATEWAY)
+    code, message = refused(loose.initiate_auth, AuthFlow="MAGIC", ClientId=GATEWAY)
     assert code == "InvalidParameterException"
     assert "Member must satisfy enum value set: [USER_SRP_AUTH," in message
     # \w in the model's patterns is Java's ASCII-only class.
-    code, message = _error(loose.initiate_auth, AuthFlow="USER_SRP_AUTH", ClientId="clïent")
+    code, message = refused(loose.initiate_auth, AuthFlow="USER_SRP_AUTH", ClientId="clïent")
     assert code == "InvalidParameterException"
     assert "Member must satisfy regular expression pattern: [\\w+]+" in message
 
 
 def test_sensitive_values_are_not_echoed(loose: Any) -> None:
     secret = "Sécret " * 50
-    code, message = _error(loose.admin_set_user_password, UserPoolId=POOL,
+    code, message = refused(loose.admin_set_user_password, UserPoolId=POOL,
                            Username="password-user", Password=secret, Permanent=True)
     assert code == "InvalidParameterException"
     assert "Value at 'password' failed to satisfy constraint" in message
@@ -131,20 +124,20 @@ def test_sensitive_values_are_not_echoed(loose: Any) -> None:
 
 
 def test_range_of_integers_is_checked(loose: Any) -> None:
-    code, message = _error(loose.create_user_pool_client, UserPoolId=POOL, ClientName="c",
+    code, message = refused(loose.create_user_pool_client, UserPoolId=POOL, ClientName="c",
                            AuthSessionValidity=16)
     assert code == "InvalidParameterException"
     assert "Member must have value less than or equal to 15" in message
 
 
-def test_garbage_in_auth_parameters_is_a_client_error(idp: Any) -> None:
-    assert _error(idp.initiate_auth, AuthFlow="USER_SRP_AUTH", ClientId=PUBLIC,
+def test_garbage_in_auth_parameters_is_a_clientrefused(idp: Any) -> None:
+    assert refused(idp.initiate_auth, AuthFlow="USER_SRP_AUTH", ClientId=PUBLIC,
                   AuthParameters={"USERNAME": "password-user", "SRP_A": "not-hex"})[0] == (
         "InvalidParameterException")
-    assert _error(idp.initiate_auth, AuthFlow="USER_SRP_AUTH", ClientId=PUBLIC,
+    assert refused(idp.initiate_auth, AuthFlow="USER_SRP_AUTH", ClientId=PUBLIC,
                   AuthParameters={"USERNAME": "password-user"}) == (
         "InvalidParameterException", "Missing required parameter SRP_A")
-    assert _error(idp.respond_to_auth_challenge, ClientId=PUBLIC,
+    assert refused(idp.respond_to_auth_challenge, ClientId=PUBLIC,
                   ChallengeName="PASSWORD_VERIFIER",
                   ChallengeResponses={"USERNAME": "password-user",
                                       "PASSWORD_CLAIM_SECRET_BLOCK": "%%%",
