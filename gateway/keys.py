@@ -33,3 +33,6 @@ CSP_NONCE = web.RequestKey("csp_nonce", str)
 TRANSLATOR = web.RequestKey("translator", Translator)
 # Cookies that arrived but did not verify: cleared on whatever response goes out.
 STALE_COOKIES = web.RequestKey("stale_cookies", set[str])
+# The client IP through the trusted proxies, worked out once: UserContextData, the rate limits
+# and the request log all use this one value.
+CLIENT_IP: web.RequestKey[str | None] = web.RequestKey("client_ip")

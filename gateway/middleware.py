@@ -13,7 +13,15 @@ from aiohttp import web
 from yarl import URL
 
 from gateway import errors
-from gateway.keys import CATALOGS, CSP_NONCE, REQUEST_ID, SETTINGS, STALE_COOKIES, TRANSLATOR
+from gateway.keys import (
+    CATALOGS,
+    CLIENT_IP,
+    CSP_NONCE,
+    REQUEST_ID,
+    SETTINGS,
+    STALE_COOKIES,
+    TRANSLATOR,
+)
 from gateway.render import API_PREFIX, render_error
 from gateway.web import clear_cookies, client_address
 
@@ -69,6 +77,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     request[REQUEST_ID] = secrets.token_hex(8)
     request[CSP_NONCE] = secrets.token_urlsafe(16)
     request[STALE_COOKIES] = set()
+    request[CLIENT_IP] = client_address(request)
     catalogs = request.app[CATALOGS]
     request[TRANSLATOR] = catalogs.translator(
         catalogs.negotiate(request.headers.get("Accept-Language"))
@@ -86,7 +95,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
             "method": request.method,
             "path": request.path,  # never the query string: it is the person's business
             # The address Cognito and the rate limits were given, not the raw header.
-            "client_ip": client_address(request),
+            "client_ip": request[CLIENT_IP],
             "status": response.status,
             "ms": round((time.perf_counter() - started) * 1000, 1),
         },

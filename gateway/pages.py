@@ -62,10 +62,3 @@ class Pages:
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         return self._env.get_template(template).render(context)
-
-    def exists(self, template: str) -> bool:
-        try:
-            self._env.get_template(template)
-        except Exception:
-            return False
-        return True

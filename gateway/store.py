@@ -179,9 +179,6 @@ class Store:
     async def expire(self, kind: str, ticket_id: str, ttl: int) -> None:
         await self._guard(lambda: self.redis.expire(self.key(kind, ticket_id), max(1, ttl)))
 
-    async def exists(self, kind: str, ticket_id: str) -> bool:
-        return bool(await self._guard(lambda: self.redis.exists(self.key(kind, ticket_id))))
-
     # --- one step at a time -----------------------------------------------------------------
 
     @asynccontextmanager

@@ -116,12 +116,14 @@ def _login_form(
 @routes.get("/login")
 async def login_page(request: web.Request) -> web.StreamResponse:
     return_to = _return_to(request, request.query.get("return_to"))
-    # Without Redis no sign-in can finish: say so now (503, Retry-After) rather than offer a
-    # form that would take the person's password only to fail.
-    await request.app[STORE].ping()
+    ticket = read_ticket(request, Purpose.FLOW)
+    if ticket is None and read_ticket(request, Purpose.SESSION) is None:
+        # Without Redis no sign-in can finish: say so now (503, Retry-After) rather than offer
+        # a form that would take the person's password only to fail. With a cookie, the reads
+        # below ask Redis anyway and fail the same way.
+        await request.app[STORE].ping()
     if await current_session(request) is not None:
         return _see_other(return_to)
-    ticket = read_ticket(request, Purpose.FLOW)
     restarted = await request.app[SIGN_IN].notice(ticket)
     notice = request.query.get("notice")
     if restarted is not None:

@@ -10,7 +10,7 @@ from multidict import MultiMapping
 
 from gateway.context import MAX_ENCODED_DATA, RequestContext, client_ip
 from gateway.errors import InvalidRequest, UnsupportedMediaType
-from gateway.keys import COGNITO, SESSIONS, SETTINGS, SIGNING, STALE_COOKIES
+from gateway.keys import CLIENT_IP, COGNITO, SESSIONS, SETTINGS, SIGNING, STALE_COOKIES
 from gateway.logout import sign_out
 from gateway.sessions import UserSession
 from gateway.signing import Purpose, Ticket
@@ -101,8 +101,8 @@ def cookie_attributes(request: web.Request) -> dict[str, Any]:
 
 
 def client_address(request: web.Request) -> str | None:
-    """The client's IP through the trusted proxies: the one address that UserContextData, the
-    rate limits and the request log all use."""
+    """The client's IP through the trusted proxies (stored as ``CLIENT_IP`` by the request
+    middleware, which every other use reads)."""
     return client_ip(
         request.remote,
         request.headers.getall("X-Forwarded-For", []),
@@ -113,7 +113,7 @@ def client_address(request: web.Request) -> str | None:
 def request_context(request: web.Request, encoded_data: str | None) -> RequestContext:
     if encoded_data is not None and len(encoded_data) > MAX_ENCODED_DATA:
         raise InvalidRequest("encoded_data too long", field="encoded_data")
-    return RequestContext(ip=client_address(request), encoded_data=encoded_data or None)
+    return RequestContext(ip=request[CLIENT_IP], encoded_data=encoded_data or None)
 
 
 def _text(value: Any, name: str) -> str:
