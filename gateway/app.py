@@ -19,13 +19,9 @@ from typing import Any
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from gateway import api, health, views
-from gateway.cognito import Cognito, open_client
+from gateway.cognito.client import Cognito, open_client
 from gateway.config import Settings
 from gateway.errors import StoreUnavailable
-from gateway.flow import SignInFlow
-from gateway.flows import Flows
-from gateway.i18n import Catalogs
 from gateway.keys import (
     CATALOGS,
     COGNITO,
@@ -39,12 +35,16 @@ from gateway.keys import (
     STORE,
 )
 from gateway.logs import quiet_libraries
-from gateway.middleware import api_csrf_header, cache_control, error_pages, request_context
-from gateway.pages import STATIC_DIR, Pages
-from gateway.ratelimit import Limits
-from gateway.sessions import Sessions
-from gateway.signing import Signing
+from gateway.security.limits import Limits
+from gateway.security.signing import Signing
+from gateway.session.store import Sessions
+from gateway.signin.journey import Flows
+from gateway.signin.runner import SignInFlow
 from gateway.store import Store, connect
+from gateway.web import api, health, hosted
+from gateway.web.i18n import Catalogs
+from gateway.web.middleware import api_csrf_header, cache_control, error_pages, request_context
+from gateway.web.templates import STATIC_DIR, Pages
 
 log = logging.getLogger("gateway")
 
@@ -160,6 +160,6 @@ def create_app(
     app.on_response_prepare.append(cache_control)
     app.add_routes(health.routes)
     app.add_routes(api.routes)
-    app.add_routes(views.routes)
+    app.add_routes(hosted.routes)
     app.router.add_static("/static/", STATIC_DIR)
     return app

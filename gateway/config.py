@@ -16,7 +16,7 @@ from typing import Final
 
 from yarl import URL
 
-from gateway.contrast import TEXT_MINIMUM, contrast_ratio
+from gateway.web.contrast import TEXT_MINIMUM, contrast_ratio
 
 AUTH_FLOWS: Final = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH")
 _POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")

@@ -7,14 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.cognito import Cognito
+from gateway.cognito.client import Cognito
 from gateway.config import Settings
-from gateway.flow import SignInFlow
-from gateway.i18n import Catalogs, Translator
-from gateway.pages import Pages
-from gateway.sessions import Sessions
-from gateway.signing import Signing
+from gateway.security.signing import Signing
+from gateway.session.store import Sessions
+from gateway.signin.runner import SignInFlow
 from gateway.store import Store
+from gateway.web.i18n import Catalogs, Translator
+from gateway.web.templates import Pages
 
 SETTINGS = web.AppKey("settings", Settings)
 SIGNING = web.AppKey("signing", Signing)

@@ -22,8 +22,8 @@ from redis.exceptions import RedisError
 
 from gateway.config import Settings, sentinel_target
 from gateway.errors import StepInProgress, StoreUnavailable
-from gateway.sealing import Unsealable, seal, unseal
-from gateway.signing import Ticket
+from gateway.security.sealing import Unsealable, seal, unseal
+from gateway.security.signing import Ticket
 
 log = logging.getLogger("gateway.store")
 T = TypeVar("T")

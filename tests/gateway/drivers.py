@@ -53,7 +53,7 @@ def _error_codes() -> dict[str, str]:
     from pathlib import Path
 
     catalog = json.loads(
-        (Path(__file__).parents[2] / "gateway" / "locales" / "en.json").read_text()
+        (Path(__file__).parents[2] / "gateway" / "web" / "locales" / "en.json").read_text()
     )
     return {text: key.split(".", 1)[1] for key, text in catalog.items()
             if key.startswith("error.") and not key.startswith("error.invalid.")

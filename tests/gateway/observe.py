@@ -25,8 +25,8 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from gateway.keys import COGNITO_CLIENT
-from gateway.sealing import unseal
-from gateway.signing import Ticket
+from gateway.security.sealing import unseal
+from gateway.security.signing import Ticket
 from gateway.store import Store
 
 # botocore names events after the service id, not the endpoint prefix (cognito-idp).

@@ -15,7 +15,8 @@ from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.html import Page
 
 ENGLISH: dict[str, str] = json.loads(
-    (Path(__file__).parents[2] / "gateway" / "locales" / "en.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "gateway" / "web" / "locales" / "en.json")
+    .read_text(encoding="utf-8")
 )
 ACME = {
     "brand_name": "Acme Bank",

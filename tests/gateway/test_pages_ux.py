@@ -23,9 +23,9 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 import cognito_emulator.errors as cognito_messages
-from gateway.contrast import TEXT_MINIMUM, contrast_ratio
-from gateway.i18n import Catalogs
-from gateway.qr import qr_svg
+from gateway.web.contrast import TEXT_MINIMUM, contrast_ratio
+from gateway.web.i18n import Catalogs
+from gateway.web.qr import qr_svg
 from tests.gateway.conftest import (
     MFA_CLIENT,
     MFA_POOL,
@@ -37,7 +37,7 @@ from tests.gateway.conftest import (
 from tests.gateway.drivers import HtmlDriver, JsonDriver, Step
 from tests.gateway.hooks import EmulatorHooks
 
-LOCALES = Path(__file__).parents[2] / "gateway" / "locales"
+LOCALES = Path(__file__).parents[2] / "gateway" / "web" / "locales"
 ENGLISH: dict[str, str] = json.loads((LOCALES / "en.json").read_text(encoding="utf-8"))
 GERMAN: dict[str, str] = json.loads((LOCALES / "de.json").read_text(encoding="utf-8"))
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from gateway.signing import Purpose, Signing, Ticket
+from gateway.security.signing import Purpose, Signing, Ticket
 from tests.gateway.conftest import PASSWORD, SIGNING_KEY, GatewayFactory
 from tests.gateway.drivers import API_HEADERS, Driver, HtmlDriver, JsonDriver
 from tests.gateway.hooks import EmulatorHooks

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient
 
-from gateway.middleware import CSRF_HEADER_EXEMPT
+from gateway.web.middleware import CSRF_HEADER_EXEMPT
 from tests.gateway.conftest import PASSWORD, GatewayFactory
 from tests.gateway.drivers import API_HEADERS, HtmlDriver, JsonDriver, Step
 from tests.gateway.hooks import EmulatorHooks

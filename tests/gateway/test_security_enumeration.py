@@ -12,7 +12,7 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from cognito_srp import secret_hash
-from gateway.i18n import Catalogs
+from gateway.web.i18n import Catalogs
 from tests.gateway.conftest import CLIENT, PASSWORD, SECRET
 from tests.gateway.drivers import API_HEADERS, HtmlDriver
 from tests.gateway.hooks import EmulatorHooks

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from gateway import challenges as ch
-from gateway.challenges import ChallengeName as C
 from gateway.errors import InvalidRequest, MfaUnavailable, UnsupportedChallenge
+from gateway.signin import model as ch
+from gateway.signin.model import ChallengeName as C
 
 
 def challenge(name: C, **parameters: str) -> ch.Challenge:

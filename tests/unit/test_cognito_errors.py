@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.cognito import translate
+from gateway.cognito.client import translate
 
 CASES = [
     ("NotAuthorizedException", "Incorrect username or password.", "invalid_credentials"),

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from gateway.config import ConfigError, load_settings
-from gateway.contrast import NON_TEXT_MINIMUM, TEXT_MINIMUM, contrast_ratio, mix
-from gateway.pages import STATIC_DIR
+from gateway.web.contrast import NON_TEXT_MINIMUM, TEXT_MINIMUM, contrast_ratio, mix
+from gateway.web.templates import STATIC_DIR
 
 CSS = re.sub(r"/\*.*?\*/", "", (STATIC_DIR / "gateway.css").read_text(), flags=re.S)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from gateway import errors
-from gateway.i18n import Catalogs
-from gateway.pages import default_template_dir
+from gateway.web.i18n import Catalogs
+from gateway.web.templates import default_template_dir
 
 CATALOGS = Catalogs()
 ENGLISH = set(CATALOGS.keys("en"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.redirects import safe_return_path
+from gateway.security.redirects import safe_return_path
 
 HOSTILE = [
     "//evil.example",

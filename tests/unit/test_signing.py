@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from gateway.sealing import Unsealable, seal, unseal
-from gateway.signing import Purpose, Signing, Ticket
+from gateway.security.sealing import Unsealable, seal, unseal
+from gateway.security.signing import Purpose, Signing, Ticket
 
 OLD, NEW = "o" * 40, "n" * 40
 

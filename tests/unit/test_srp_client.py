@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import cognito_srp
-from gateway.challenges import ProtocolError
-from gateway.srp import new_ephemeral, password_claim
+from gateway.signin.model import ProtocolError
+from gateway.signin.srp import new_ephemeral, password_claim
 
 VECTORS = json.loads((Path(__file__).parents[1] / "data" / "cognito-srp-vectors.json").read_text())
 

@@ -15,11 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
-from gateway import challenges as ch
-from gateway import srp
-from gateway.cognito import Cognito
+from gateway.cognito.client import Cognito
 from gateway.config import Settings
-from gateway.context import RequestContext
 from gateway.errors import (
     ChallengeMismatch,
     CodeAlreadyUsed,
@@ -30,10 +27,13 @@ from gateway.errors import (
     TooManyAttempts,
     UpstreamUnavailable,
 )
-from gateway.flows import Flow, Flows
-from gateway.ratelimit import Limits
-from gateway.sessions import Sessions, UserSession
-from gateway.signing import Ticket
+from gateway.security.client import RequestContext
+from gateway.security.limits import Limits
+from gateway.security.signing import Ticket
+from gateway.session.store import Sessions, UserSession
+from gateway.signin import model as ch
+from gateway.signin import srp
+from gateway.signin.journey import Flow, Flows
 
 log = logging.getLogger("gateway.flow")
 P = ParamSpec("P")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from gateway.cognito import Cognito
+from gateway.cognito.client import Cognito
 from gateway.errors import GatewayError
-from gateway.sessions import Sessions
-from gateway.signing import Ticket
+from gateway.security.signing import Ticket
+from gateway.session.store import Sessions
 
 log = logging.getLogger("gateway.logout")
 

@@ -8,12 +8,12 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiMapping
 
-from gateway.context import MAX_ENCODED_DATA, RequestContext, client_ip
 from gateway.errors import InvalidRequest, UnsupportedMediaType
 from gateway.keys import CLIENT_IP, COGNITO, SESSIONS, SETTINGS, SIGNING, STALE_COOKIES
-from gateway.logout import sign_out
-from gateway.sessions import UserSession
-from gateway.signing import Purpose, Ticket
+from gateway.security.client import MAX_ENCODED_DATA, RequestContext, client_ip
+from gateway.security.signing import Purpose, Ticket
+from gateway.session.logout import sign_out
+from gateway.session.store import UserSession
 
 _COOKIE_NAMES = {Purpose.FLOW: "gw-flow", Purpose.SESSION: "gw-session"}
 MAX_FIELD = 4096  # any single form or JSON field except encoded_data

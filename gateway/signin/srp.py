@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import cognito_srp
-from gateway.challenges import ProtocolError
+from gateway.signin.model import ProtocolError
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,8 +13,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.challenges import Challenge
-from gateway.signing import Ticket
+from gateway.security.signing import Ticket
+from gateway.signin.model import Challenge
 from gateway.store import Store
 
 KIND = "flow"

@@ -22,8 +22,8 @@ from gateway.keys import (
     STALE_COOKIES,
     TRANSLATOR,
 )
-from gateway.render import API_PREFIX, render_error
-from gateway.web import clear_cookies, client_address
+from gateway.web.render import API_PREFIX, render_error
+from gateway.web.requests import clear_cookies, client_address
 
 log = logging.getLogger("gateway.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -16,11 +16,12 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from gateway.config import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
+_PACKAGE = Path(__file__).parent.parent  # gateway/
 
 
 def default_template_dir() -> Path:
-    packaged = Path(__file__).parent / "templates"  # inside a wheel
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+    packaged = _PACKAGE / "templates"  # inside a wheel
+    return packaged if packaged.is_dir() else _PACKAGE.parent / "templates"
 
 
 def _static_versions() -> dict[str, str]:

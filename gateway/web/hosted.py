@@ -11,8 +11,6 @@ from typing import Any
 from aiohttp import web
 
 from gateway import errors
-from gateway.challenges import Prompt
-from gateway.flow import Outcome, Pending, SignedIn
 from gateway.keys import (
     COGNITO,
     REQUEST_ID,
@@ -23,12 +21,14 @@ from gateway.keys import (
     STORE,
     TRANSLATOR,
 )
-from gateway.logout import sign_out
-from gateway.qr import grouped, qr_svg, totp_uri
-from gateway.redirects import safe_return_path
-from gateway.render import error_detail, error_message, page, with_retry_after
-from gateway.signing import Purpose, Ticket
-from gateway.web import (
+from gateway.security.redirects import safe_return_path
+from gateway.security.signing import Purpose, Ticket
+from gateway.session.logout import sign_out
+from gateway.signin.model import Prompt
+from gateway.signin.runner import Outcome, Pending, SignedIn
+from gateway.web.qr import grouped, qr_svg, totp_uri
+from gateway.web.render import error_detail, error_message, page, with_retry_after
+from gateway.web.requests import (
     CLEAR_SITE_DATA,
     clear_ticket,
     current_session,

@@ -33,9 +33,9 @@ from botocore.exceptions import (
 
 from cognito_srp import secret_hash
 from gateway import errors
-from gateway.challenges import ChallengeName
 from gateway.config import Settings
-from gateway.context import RequestContext
+from gateway.security.client import RequestContext
+from gateway.signin.model import ChallengeName
 
 log = logging.getLogger("gateway.cognito")
 USER_AGENT = "cognito-gateway"

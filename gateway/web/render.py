@@ -8,8 +8,8 @@ from aiohttp import web
 
 from gateway.config import PasswordPolicy
 from gateway.errors import GatewayError
-from gateway.i18n import Translator
 from gateway.keys import CSP_NONCE, PAGES, REQUEST_ID, SETTINGS, TRANSLATOR
+from gateway.web.i18n import Translator
 
 API_PREFIX = "/auth/"
 

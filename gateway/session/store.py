@@ -12,8 +12,8 @@ from typing import Any
 
 import jwt
 
-from gateway.challenges import Tokens
-from gateway.signing import Ticket
+from gateway.security.signing import Ticket
+from gateway.signin.model import Tokens
 from gateway.store import Store
 
 KIND = "session"

@@ -12,15 +12,15 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from gateway.challenges import Prompt
 from gateway.errors import InvalidRequest, NotSignedIn
-from gateway.flow import Outcome, Pending, SignedIn
 from gateway.keys import COGNITO, SESSIONS, SETTINGS, SIGN_IN, STORE
-from gateway.logout import sign_out
-from gateway.qr import qr_svg, totp_uri
-from gateway.redirects import safe_return_path
-from gateway.signing import Purpose
-from gateway.web import (
+from gateway.security.redirects import safe_return_path
+from gateway.security.signing import Purpose
+from gateway.session.logout import sign_out
+from gateway.signin.model import Prompt
+from gateway.signin.runner import Outcome, Pending, SignedIn
+from gateway.web.qr import qr_svg, totp_uri
+from gateway.web.requests import (
     CLEAR_SITE_DATA,
     clear_ticket,
     current_session,
