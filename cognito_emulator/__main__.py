@@ -35,12 +35,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    seed = None
     if args.seed:
         path = DEMO_SEED if args.seed == "demo" else Path(args.seed)
         try:
-            seed = load_seed(path)
-            emulator = Emulator(seed)
+            emulator = Emulator(load_seed(path))
         except (OSError, SeedError, ValueError) as exc:
             print(f"cognito-emulator: cannot load seed {path}: {exc}", file=sys.stderr)
             raise SystemExit(2) from exc

@@ -6,6 +6,7 @@ Signatures are not verified: any SigV4 signature, from any dummy credentials, is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from cognito_emulator import delivery, passwords
@@ -19,8 +20,8 @@ from cognito_emulator.errors import (
 )
 from cognito_emulator.models import Client, Pool, User
 from cognito_emulator.outbox import INVITATION
+from cognito_emulator.pool_store import configure_mfa, mfa_config
 from cognito_emulator.state import Call, Emulator
-from cognito_emulator.store import configure_mfa, mfa_config
 from cognito_emulator.user_self import apply_mfa_preference, mfa_view
 
 # -- pools -----------------------------------------------------------------------------------
@@ -316,7 +317,7 @@ def _page_start(token: str | None) -> int:
     return int(token)
 
 
-def _filter(text: str) -> Any:
+def _filter(text: str) -> Callable[[User], bool]:
     if not text.strip():
         return lambda user: True
     match = _FILTER.match(text)

@@ -20,6 +20,12 @@ SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"
 EMAIL_OTP = "EMAIL_OTP"
 MFA_METHODS = (SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP)
 
+# The other challenges the emulator asks, by their ChallengeName.
+PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
+SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
+MFA_SETUP_CHALLENGE = "MFA_SETUP"  # not outbox.MFA_SETUP, which is why a message was sent
+
 
 @dataclass
 class PasswordPolicy:

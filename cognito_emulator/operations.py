@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from cognito_emulator import account, admin, answers, auth, software_token, user_self
+from cognito_emulator import (
+    account,
+    admin,
+    challenge_answers,
+    initiate_auth,
+    software_token,
+    user_self,
+)
 from cognito_emulator.state import Call, Emulator
 
 Handler = Callable[[Emulator, Call], dict[str, Any]]
@@ -29,8 +36,8 @@ HANDLERS: dict[str, Handler] = {
     "AdminEnableUser": admin.admin_enable_user,
     "ListUsers": admin.list_users,
     # sign-in
-    "InitiateAuth": auth.initiate_auth,
-    "RespondToAuthChallenge": answers.respond_to_auth_challenge,
+    "InitiateAuth": initiate_auth.initiate_auth,
+    "RespondToAuthChallenge": challenge_answers.respond_to_auth_challenge,
     "AssociateSoftwareToken": software_token.associate_software_token,
     "VerifySoftwareToken": software_token.verify_software_token,
     "SetUserMFAPreference": user_self.set_user_mfa_preference,

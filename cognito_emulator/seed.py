@@ -5,13 +5,17 @@ members) with a fixed ``Id``, its ``Clients`` are CreateUserPoolClient requests 
 ``ClientId`` and optional ``ClientSecret``, and its ``Users`` carry a password and MFA settings.
 ``Adaptive`` holds the emulator's stand-in for threat protection's risk rules. Everything is
 validated against botocore's model at load, so a typo fails at start with a clear message.
+
+Loading reads the file into plain data (``Seed``); ``apply_seed`` builds it in a PoolStore.
+What needs the pool itself (the password policy, the schema) is checked then.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
@@ -23,13 +27,11 @@ from cognito_emulator.models import (
     SMS_MFA,
     SOFTWARE_TOKEN_MFA,
     AdaptiveRules,
+    MfaSettings,
+    Pool,
 )
-from cognito_emulator.store import configure_mfa
+from cognito_emulator.pool_store import PoolStore, configure_mfa
 from cognito_emulator.validation import operation_model, validate
-
-if TYPE_CHECKING:
-    from cognito_emulator.models import Pool
-    from cognito_emulator.state import Emulator
 
 DEMO_SEED = Path(__file__).with_name("demo_seed.yaml")
 _MFA_MEMBERS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration")
@@ -43,24 +45,78 @@ class SeedError(ValueError):
     """The seed file is not usable; the message says where and why."""
 
 
-def load_seed(path: Path) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MfaSeed:
+    totp_secret: str | None
+    sms: bool
+    email: bool
+    preferred: str | None
+
+
+@dataclass(frozen=True)
+class UserSeed:
+    username: str
+    password: str
+    status: str
+    attributes: dict[str, str]
+    enabled: bool
+    # Pins the salt, so a known-answer SRP exchange can be replayed against this user.
+    srp_salt: int | None
+    mfa: MfaSeed
+
+
+@dataclass(frozen=True)
+class ClientSeed:
+    client_id: str
+    secret: str | None
+    request: dict[str, Any]  # CreateUserPoolClient
+
+
+@dataclass(frozen=True)
+class PoolSeed:
+    id: str
+    request: dict[str, Any]  # CreateUserPool
+    mfa_request: dict[str, Any]  # SetUserPoolMfaConfig, without UserPoolId
+    adaptive: AdaptiveRules
+    clients: tuple[ClientSeed, ...]
+    users: tuple[UserSeed, ...]
+
+
+@dataclass(frozen=True)
+class Seed:
+    pools: tuple[PoolSeed, ...]
+
+
+def load_seed(path: Path) -> Seed:
     text = path.read_text(encoding="utf-8")
     data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     if not isinstance(data, dict) or not isinstance(data.get("pools"), list):
         raise SeedError(f"{path}: expected a mapping with a 'pools' list")
-    return data
+    return parse_seed(data)
 
 
-def apply_seed(emulator: Emulator, seed: dict[str, Any]) -> None:
-    for index, entry in enumerate(seed.get("pools", [])):
+def parse_seed(data: dict[str, Any]) -> Seed:
+    """A seed already read from YAML or JSON, checked and turned into plain data."""
+    pools = []
+    for index, entry in enumerate(data.get("pools", [])):
         where = f"pools[{index}]"
         try:
-            _seed_pool(emulator, entry, where)
+            pools.append(_parse_pool(entry, where))
+        except CognitoError as exc:
+            raise SeedError(f"{where}: {exc.code}: {exc.message}") from exc
+    return Seed(pools=tuple(pools))
+
+
+def apply_seed(store: PoolStore, seed: Seed, now: float) -> None:
+    for index, entry in enumerate(seed.pools):
+        where = f"pools[{index}]"
+        try:
+            _apply_pool(store, entry, now, where)
         except CognitoError as exc:
             raise SeedError(f"{where}: {exc.code}: {exc.message}") from exc
 
 
-def _seed_pool(emulator: Emulator, entry: dict[str, Any], where: str) -> None:
+def _parse_pool(entry: dict[str, Any], where: str) -> PoolSeed:
     if "Id" not in entry:
         raise SeedError(f"{where}: a seeded pool needs a fixed Id")
     request = {key: value for key, value in entry.items() if key not in _POOL_SEED_ONLY}
@@ -68,67 +124,94 @@ def _seed_pool(emulator: Emulator, entry: dict[str, Any], where: str) -> None:
     mfa_request = {key: entry[key] for key in _MFA_MEMBERS if key in entry}
     _validated("SetUserPoolMfaConfig", {"UserPoolId": entry["Id"], **mfa_request})
     adaptive = entry.get("Adaptive") or {}
-    pool = emulator.store.create_pool(
-        request, now=emulator.now(), region=entry["Id"].split("_", 1)[0], pool_id=entry["Id"],
+    clients = []
+    for position, client in enumerate(entry.get("Clients") or []):
+        client_request = {key: value for key, value in client.items()
+                          if key not in _CLIENT_SEED_ONLY}
+        client_request["UserPoolId"] = entry["Id"]
+        _validated("CreateUserPoolClient", client_request)
+        if "ClientId" not in client:
+            raise SeedError(f"{where}.Clients[{position}]: a seeded client needs a fixed ClientId")
+        clients.append(ClientSeed(client_id=client["ClientId"], secret=client.get("ClientSecret"),
+                                  request=client_request))
+    users = [_parse_user(user, f"{where}.Users[{position}]")
+             for position, user in enumerate(entry.get("Users") or [])]
+    return PoolSeed(
+        id=entry["Id"], request=request, mfa_request=mfa_request,
         adaptive=AdaptiveRules(
             blocked_ips=frozenset(adaptive.get("BlockedIps") or []),
             require_mfa_for_new_ip=bool(adaptive.get("RequireMfaForNewIp", False)),
         ),
+        clients=tuple(clients), users=tuple(users),
     )
-    configure_mfa(pool, mfa_request)
-    for position, client in enumerate(entry.get("Clients") or []):
-        request = {key: value for key, value in client.items() if key not in _CLIENT_SEED_ONLY}
-        request["UserPoolId"] = pool.id
-        _validated("CreateUserPoolClient", request)
-        if "ClientId" not in client:
-            raise SeedError(f"{where}.Clients[{position}]: a seeded client needs a fixed ClientId")
-        emulator.store.create_client(pool, request, now=emulator.now(),
-                                     client_id=client["ClientId"],
-                                     secret=client.get("ClientSecret"))
-    for position, user in enumerate(entry.get("Users") or []):
-        _seed_user(emulator, pool, user, f"{where}.Users[{position}]")
 
 
-def _seed_user(emulator: Emulator, pool: Pool, entry: dict[str, Any], where: str) -> None:
+def _parse_user(entry: dict[str, Any], where: str) -> UserSeed:
     unknown = set(entry) - _USER_KEYS
     if unknown:
         raise SeedError(f"{where}: unknown keys {sorted(unknown)}")
     password = entry.get("Password") or entry.get("TemporaryPassword")
     if not entry.get("Username") or not password:
         raise SeedError(f"{where}: needs Username and Password or TemporaryPassword")
-    passwords.check_policy(pool.password_policy, password)
     default_status = "CONFIRMED" if "Password" in entry else "FORCE_CHANGE_PASSWORD"
-    status = entry.get("Status") or default_status
-    attributes = {name: str(value) for name, value in (entry.get("Attributes") or {}).items()}
-    for name in attributes:
+    return UserSeed(
+        username=entry["Username"],
+        password=password,
+        status=entry.get("Status") or default_status,
+        attributes={name: str(value) for name, value in (entry.get("Attributes") or {}).items()},
+        enabled=bool(entry.get("Enabled", True)),
+        srp_salt=int(str(entry["SrpSalt"]), 16) if "SrpSalt" in entry else None,
+        mfa=_parse_mfa(entry.get("Mfa") or {}, where),
+    )
+
+
+def _parse_mfa(entry: dict[str, Any], where: str) -> MfaSeed:
+    totp = entry.get("Totp")
+    seed = MfaSeed(totp_secret=totp["Secret"] if totp else None,
+                   sms=bool(entry.get("Sms", False)), email=bool(entry.get("Email", False)),
+                   preferred=entry.get("Preferred"))
+    if seed.preferred is not None:
+        if seed.preferred not in MFA_METHODS:
+            raise SeedError(f"{where}: Mfa.Preferred must be one of {list(MFA_METHODS)}")
+        enabled = {SMS_MFA: seed.sms, SOFTWARE_TOKEN_MFA: seed.totp_secret is not None,
+                   EMAIL_OTP: seed.email}[seed.preferred]
+        if not enabled:
+            raise SeedError(f"{where}: Mfa.Preferred names a method that is not enabled")
+    return seed
+
+
+def _apply_pool(store: PoolStore, entry: PoolSeed, now: float, where: str) -> None:
+    pool = store.create_pool(entry.request, now=now, region=entry.id.split("_", 1)[0],
+                             pool_id=entry.id, adaptive=entry.adaptive)
+    configure_mfa(pool, entry.mfa_request)
+    for client in entry.clients:
+        store.create_client(pool, client.request, now=now, client_id=client.client_id,
+                            secret=client.secret)
+    for position, user in enumerate(entry.users):
+        _apply_user(store, pool, user, now, f"{where}.Users[{position}]")
+
+
+def _apply_user(store: PoolStore, pool: Pool, entry: UserSeed, now: float, where: str) -> None:
+    passwords.check_policy(pool.password_policy, entry.password)
+    for name in entry.attributes:
         if name not in pool.schema:
             raise SeedError(f"{where}: attribute {name!r} is not in the pool's schema")
-    user = emulator.store.add_user(pool, username=entry["Username"], attributes=attributes,
-                                   password=password, status=status, now=emulator.now())
-    if "SrpSalt" in entry:
-        # Pins the salt, so a known-answer SRP exchange can be replayed against this user.
-        passwords.set_password(pool, user, password, int(str(entry["SrpSalt"]), 16),
-                               emulator.now())
-    user.enabled = bool(entry.get("Enabled", True))
-    _seed_mfa(user.mfa, entry.get("Mfa") or {}, where)
+    user = store.add_user(pool, username=entry.username, attributes=entry.attributes,
+                          password=entry.password, status=entry.status, now=now)
+    if entry.srp_salt is not None:
+        passwords.set_password(pool, user, entry.password, entry.srp_salt, now)
+    user.enabled = entry.enabled
+    _apply_mfa(user.mfa, entry.mfa)
 
 
-def _seed_mfa(settings: Any, entry: dict[str, Any], where: str) -> None:
-    totp = entry.get("Totp")
-    if totp:
-        settings.totp_secret = totp["Secret"]
+def _apply_mfa(settings: MfaSettings, entry: MfaSeed) -> None:
+    if entry.totp_secret is not None:
+        settings.totp_secret = entry.totp_secret
         settings.totp_enabled = True
-    settings.sms_enabled = bool(entry.get("Sms", False))
-    settings.email_enabled = bool(entry.get("Email", False))
-    preferred = entry.get("Preferred")
-    if preferred is not None:
-        if preferred not in MFA_METHODS:
-            raise SeedError(f"{where}: Mfa.Preferred must be one of {list(MFA_METHODS)}")
-        flag = {SMS_MFA: settings.sms_enabled, SOFTWARE_TOKEN_MFA: settings.totp_enabled,
-                EMAIL_OTP: settings.email_enabled}[preferred]
-        if not flag:
-            raise SeedError(f"{where}: Mfa.Preferred names a method that is not enabled")
-        mfa.set_preference(settings, preferred, True, True)
+    settings.sms_enabled = entry.sms
+    settings.email_enabled = entry.email
+    if entry.preferred is not None:
+        mfa.set_preference(settings, entry.preferred, True, True)
 
 
 def _validated(operation: str, request: dict[str, Any]) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from cognito_emulator import hooks, wellknown
+from cognito_emulator import control, wellknown
+from cognito_emulator.app_keys import EMULATOR, ISSUER_OVERRIDE
 from cognito_emulator.calllog import CallRecord
 from cognito_emulator.errors import (
     CognitoError,
@@ -26,7 +27,6 @@ from cognito_emulator.errors import (
     UnsupportedOperation,
     error_class,
 )
-from cognito_emulator.keys import EMULATOR, ISSUER_OVERRIDE
 from cognito_emulator.operations import HANDLERS
 from cognito_emulator.state import Call, Emulator
 from cognito_emulator.validation import operation_model, service_model, validate
@@ -44,7 +44,7 @@ def create_app(emulator: Emulator, *, issuer_base_url: str | None = None) -> web
     app[EMULATOR] = emulator
     app[ISSUER_OVERRIDE] = issuer_base_url or ""
     app.router.add_post("/", handle_api)
-    hooks.add_routes(app)
+    control.add_routes(app)
     wellknown.add_routes(app)
     return app
 

@@ -7,10 +7,12 @@ last one answers MFA_SETUP.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cognito_emulator import mfa
-from cognito_emulator.challenges import MFA_SETUP_CHALLENGE
+from cognito_emulator.auth_sessions import AuthSession
+from cognito_emulator.challenge_state import MfaSetupStage, MfaSetupState
 from cognito_emulator.errors import (
     SESSION_INVALID,
     TOTP_ENROLMENT_MISMATCH,
@@ -19,8 +21,7 @@ from cognito_emulator.errors import (
     NotAuthorized,
     SoftwareTokenMFANotFound,
 )
-from cognito_emulator.models import Pool, User
-from cognito_emulator.sessions import AuthSession
+from cognito_emulator.models import User
 from cognito_emulator.state import Call, Emulator
 from cognito_emulator.user_self import signed_in_user
 
@@ -36,9 +37,9 @@ def associate_software_token(emulator: Emulator, call: Call) -> dict[str, Any]:
         _pool, user = signed_in_user(emulator, call)
         user.mfa.pending_totp_secret = secret
         return {"SecretCode": secret}
-    session, _pool, user = _setup_session(emulator, call, token, ("start", "associated"))
+    session, state, user = _setup_session(emulator, call, token, ("start", "associated"))
     user.mfa.pending_totp_secret = secret
-    return {"SecretCode": secret, "Session": _next_step(emulator, session, "associated")}
+    return {"SecretCode": secret, "Session": _next_step(emulator, session, state, "associated")}
 
 
 def verify_software_token(emulator: Emulator, call: Call) -> dict[str, Any]:
@@ -48,9 +49,9 @@ def verify_software_token(emulator: Emulator, call: Call) -> dict[str, Any]:
         _pool, user = signed_in_user(emulator, call)
         _accept(emulator, user, code, on_mismatch=None)
         return {"Status": "SUCCESS"}
-    session, _pool, user = _setup_session(emulator, call, token, ("associated",))
+    session, state, user = _setup_session(emulator, call, token, ("associated",))
     _accept(emulator, user, code, on_mismatch=session)
-    return {"Status": "SUCCESS", "Session": _next_step(emulator, session, "verified")}
+    return {"Status": "SUCCESS", "Session": _next_step(emulator, session, state, "verified")}
 
 
 def _one_credential(body: dict[str, Any]) -> str | None:
@@ -62,9 +63,10 @@ def _one_credential(body: dict[str, Any]) -> str | None:
 
 
 def _setup_session(emulator: Emulator, call: Call, token: str,
-                   stages: tuple[str, ...]) -> tuple[AuthSession, Pool, User]:
+                   stages: tuple[MfaSetupStage, ...]) -> tuple[AuthSession, MfaSetupState, User]:
     session = emulator.sessions.resolve(token)
-    if session.challenge != MFA_SETUP_CHALLENGE or session.data.get("stage") not in stages:
+    state = session.state
+    if not isinstance(state, MfaSetupState) or state.stage not in stages:
         raise NotAuthorized(SESSION_INVALID)
     call.record.client_id = session.client_id
     call.record.username = session.username
@@ -72,7 +74,7 @@ def _setup_session(emulator: Emulator, call: Call, token: str,
     user = pool.users.get(session.username) if pool is not None else None
     if pool is None or user is None:
         raise NotAuthorized(SESSION_INVALID)
-    return session, pool, user
+    return session, state, user
 
 
 def _accept(emulator: Emulator, user: User, code: str, on_mismatch: AuthSession | None) -> None:
@@ -89,13 +91,13 @@ def _accept(emulator: Emulator, user: User, code: str, on_mismatch: AuthSession 
     user.mfa.pending_totp_secret = None
 
 
-def _next_step(emulator: Emulator, session: AuthSession, stage: str) -> str:
+def _next_step(emulator: Emulator, session: AuthSession, state: MfaSetupState,
+               stage: MfaSetupStage) -> str:
     emulator.sessions.consume(session)
     pool = emulator.store.pool(session.pool_id)
     client = pool.clients[session.client_id]
     following = emulator.sessions.issue(
         pool_id=session.pool_id, client_id=session.client_id, username=session.username,
-        challenge=MFA_SETUP_CHALLENGE, validity_minutes=client.auth_session_validity,
-        **{**session.data, "stage": stage},
+        state=replace(state, stage=stage), validity_minutes=client.auth_session_validity,
     )
     return following.token

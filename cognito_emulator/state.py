@@ -5,24 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cognito_emulator.auth_sessions import SessionStore
 from cognito_emulator.calllog import CallLog, CallRecord
 from cognito_emulator.clock import Clock
-from cognito_emulator.context import CallerContext, caller_context
 from cognito_emulator.delivery import Courier
 from cognito_emulator.entropy import Entropy
 from cognito_emulator.faults import Faults
 from cognito_emulator.models import Client
 from cognito_emulator.outbox import Outbox
-from cognito_emulator.seed import apply_seed
-from cognito_emulator.sessions import SessionStore
-from cognito_emulator.store import Store
+from cognito_emulator.pool_store import PoolStore
+from cognito_emulator.seed import Seed, apply_seed
 from cognito_emulator.tokens import KeyRing, Tokens
+from cognito_emulator.user_context import CallerContext, caller_context
 
 
 class Emulator:
     """The whole mutable state. ``reset`` rebuilds it from the seed; signing keys stay."""
 
-    def __init__(self, seed: dict[str, Any] | None = None, *, entropy: Entropy | None = None,
+    def __init__(self, seed: Seed | None = None, *, entropy: Entropy | None = None,
                  clock: Clock | None = None) -> None:
         self.seed = seed
         self.entropy = entropy or Entropy()
@@ -32,7 +32,7 @@ class Emulator:
 
     def reset(self) -> None:
         self.clock.reset()
-        self.store = Store(self.entropy)
+        self.store = PoolStore(self.entropy)
         self.sessions = SessionStore(self.clock, self.entropy)
         self.outbox = Outbox()
         self.courier = Courier(self.outbox, self.clock, self.entropy)
@@ -40,7 +40,7 @@ class Emulator:
         self.faults = Faults()
         self.tokens = Tokens(self.keys, self.clock, self.entropy)
         if self.seed is not None:
-            apply_seed(self, self.seed)
+            apply_seed(self.store, self.seed, self.now())
 
     def now(self) -> float:
         return self.clock.now()

@@ -17,7 +17,7 @@ import functools
 from typing import Any
 
 import botocore.session
-import regex
+import regex  # type: ignore[import-untyped]  # ships no types; types-regex is not pinned
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
 from cognito_emulator.errors import InvalidParameter, SerializationError
@@ -74,6 +74,7 @@ def _check_structure(shape: StructureShape, value: dict[str, Any], path: str,
 
 
 def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
+    # ``value`` is JSON of any shape: _check_type makes sure it is the kind ``shape`` names.
     _check_type(shape, value, path)
     if isinstance(shape, StructureShape):
         _check_structure(shape, value, path, problems)
@@ -112,7 +113,7 @@ def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
                                       f"Member must have value less than or equal to {high}"))
 
 
-def _check_size(shape: Shape, value: Any, path: str, problems: list[str], size: int) -> None:
+def _check_size(shape: Shape, value: object, path: str, problems: list[str], size: int) -> None:
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is not None and size < low:
         problems.append(_describe(shape, value, path,
@@ -122,7 +123,7 @@ def _check_size(shape: Shape, value: Any, path: str, problems: list[str], size: 
                                   f"Member must have length less than or equal to {high}"))
 
 
-def _describe(shape: Shape, value: Any, path: str, constraint: str) -> str:
+def _describe(shape: Shape, value: object, path: str, constraint: str) -> str:
     if shape.metadata.get("sensitive") or not isinstance(value, str | int):
         return f"Value at '{path}' failed to satisfy constraint: {constraint}"
     return f"Value '{value}' at '{path}' failed to satisfy constraint: {constraint}"
@@ -143,7 +144,7 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _check_type(shape: Shape, value: Any, path: str) -> None:
+def _check_type(shape: Shape, value: object, path: str) -> None:
     expected = _JSON_TYPES.get(shape.type_name)
     if expected is None:
         return
@@ -155,7 +156,7 @@ def _check_type(shape: Shape, value: Any, path: str) -> None:
         )
 
 
-def _json_kind(value: Any) -> str:
+def _json_kind(value: object) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int | float):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from cognito_emulator.keys import EMULATOR, ISSUER_OVERRIDE
+from cognito_emulator.app_keys import EMULATOR, ISSUER_OVERRIDE
 
 
 def issuer_base(request: web.Request) -> str:

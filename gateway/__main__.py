@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(2) from None
     configure(settings.log_level)
     logging.getLogger("gateway").info(
-        "starting", extra={"host": args.host, "port": args.port, "pool": settings.user_pool_id}
+        "starting",
+        extra={"host": args.host, "port": args.port, "pool": settings.cognito.user_pool_id},
     )
     web.run_app(
         create_app(settings),

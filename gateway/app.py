@@ -14,7 +14,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 import redis.asyncio as aioredis
 from aiohttp import web
@@ -38,13 +38,17 @@ from gateway.logs import quiet_libraries
 from gateway.security.limits import Limits
 from gateway.security.signing import Signing
 from gateway.session.store import Sessions
-from gateway.signin.journey import Flows
-from gateway.signin.runner import SignInFlow
+from gateway.signin.journey import Journeys
+from gateway.signin.runner import Rules, SignIn
 from gateway.store import Store, connect
 from gateway.web import api, health, hosted
 from gateway.web.i18n import Catalogs
-from gateway.web.middleware import api_csrf_header, cache_control, error_pages, request_context
+from gateway.web.middleware import cache_control, error_pages, request_context
+from gateway.web.session import session_layer
 from gateway.web.templates import STATIC_DIR, Pages
+
+if TYPE_CHECKING:  # the typed client exists in the stubs only
+    from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
 
 log = logging.getLogger("gateway")
 
@@ -57,7 +61,7 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 def _redis(client: aioredis.Redis | None) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
-        redis = client or connect(app[SETTINGS])
+        redis = client or connect(app[SETTINGS].redis)
         app[STORE] = Store(redis)
         try:
             await app[STORE].ping()
@@ -72,13 +76,13 @@ def _redis(client: aioredis.Redis | None) -> CleanupContext:
     return context
 
 
-def _cognito(client: Any | None) -> CleanupContext:
+def _cognito(client: CognitoIdentityProviderClient | None) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
         if client is not None:
             app[COGNITO_CLIENT] = client
             yield
             return
-        async with open_client(app[SETTINGS]) as opened:
+        async with open_client(app[SETTINGS].cognito) as opened:
             app[COGNITO_CLIENT] = opened
             yield
 
@@ -119,16 +123,16 @@ def _executor(executor: Executor | None) -> CleanupContext:
 def _services(clock: Callable[[], datetime] | None) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
         settings, store = app[SETTINGS], app[STORE]
-        app[COGNITO] = Cognito(app[COGNITO_CLIENT], settings)
-        app[SESSIONS] = Sessions(
-            store, settings.session_idle_timeout, settings.session_absolute_timeout
-        )
-        app[SIGN_IN] = SignInFlow(
-            settings=settings,
+        app[COGNITO] = Cognito(app[COGNITO_CLIENT], settings.cognito)
+        lifetimes = settings.lifetimes
+        app[SESSIONS] = Sessions(store, lifetimes.session_idle, lifetimes.session_absolute)
+        cognito = settings.cognito
+        app[SIGN_IN] = SignIn(
+            rules=Rules(cognito.auth_flow, cognito.pool_name, settings.limits.max_code_attempts),
             cognito=app[COGNITO],
-            flows=Flows(store, settings.flow_ttl),
+            journeys=Journeys(store, lifetimes.flow_ttl),
             sessions=app[SESSIONS],
-            limits=Limits(store, settings),
+            limits=Limits(store, settings.limits),
             executor=app[EXECUTOR],
             **({"clock": clock} if clock else {}),
         )
@@ -141,25 +145,25 @@ def create_app(
     settings: Settings,
     *,
     redis: aioredis.Redis | None = None,
-    cognito_client: Any | None = None,
+    cognito_client: CognitoIdentityProviderClient | None = None,
     executor: Executor | None = None,
     clock: Callable[[], datetime] | None = None,
     catalogs: Catalogs | None = None,
 ) -> web.Application:
     quiet_libraries()
     app = web.Application(
-        middlewares=[request_context, error_pages, api_csrf_header], client_max_size=MAX_BODY
+        middlewares=[request_context, error_pages, session_layer], client_max_size=MAX_BODY
     )
     app[SETTINGS] = settings
-    app[SIGNING] = Signing([key.reveal() for key in settings.secret_keys])
+    app[SIGNING] = Signing([key.reveal() for key in settings.cookies.secret_keys])
     app[CATALOGS] = catalogs or Catalogs()
-    app[PAGES] = Pages(settings)
+    app[PAGES] = Pages(settings.branding, settings.cognito)
     app.cleanup_ctx.extend(
         [_redis(redis), _cognito(cognito_client), _executor(executor), _services(clock)]
     )
     app.on_response_prepare.append(cache_control)
     app.add_routes(health.routes)
-    app.add_routes(api.routes)
+    app.add_subapp(api.PREFIX, api.api_app())
     app.add_routes(hosted.routes)
     app.router.add_static("/static/", STATIC_DIR)
     return app

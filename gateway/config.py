@@ -1,7 +1,16 @@
 """Settings, read from ``GATEWAY_*`` environment variables once and validated all at once.
 
-This is the only module that reads the environment. Every problem is collected and reported
-together, so an operator fixes a deployment in one pass instead of one restart per typo.
+This is the only module that reads the environment. Each setting is declared once, below, as a
+typed pydantic field: its default, its bounds and its checks sit on that one line (or in the
+validator next to it), and the field's ``validation_alias`` is the variable it is read from.
+Settings come in sections, and each consumer is handed only its own: the Redis connection gets
+``settings.redis``, the Cognito client ``settings.cognito``, the pages ``settings.branding``...
+Routes to upstream APIs, when they come, get a section of their own here (``settings.upstreams``)
+rather than more top-level fields.
+
+Every problem is collected and reported together, so an operator fixes a deployment in one pass
+instead of one restart per typo; each problem is a sentence naming the ``GATEWAY_`` variable, and
+never repeats the value it refused (it may be a secret).
 """
 
 from __future__ import annotations
@@ -12,13 +21,31 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Annotated, Any, Final
 
+from annotated_types import Ge, Le
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    PlainValidator,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails, core_schema
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from yarl import URL
 
 from gateway.web.contrast import TEXT_MINIMUM, contrast_ratio
 
 AUTH_FLOWS: Final = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH")
+PASSWORD_CLASSES: Final = ("upper", "lower", "number", "symbol")
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 _POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 _MIN_KEY_LENGTH = 32
@@ -27,7 +54,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class Secret:
-    """A string that does not show itself in reprs, tracebacks or logs."""
+    """A string that does not show itself in reprs, tracebacks, logs or model dumps."""
 
     __slots__ = ("_value",)
 
@@ -48,17 +75,20 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
-
-@dataclass(frozen=True)
-class PasswordPolicy:
-    """The pool's password rules, shown before a person types a new password. Cognito checks
-    them anyway; this only has to describe them (GATEWAY_PASSWORD_MIN_LENGTH / _REQUIRE)."""
-
-    min_length: int = 8
-    requires: tuple[str, ...] = ("upper", "lower", "number", "symbol")
-
-
-PASSWORD_CLASSES: Final = ("upper", "lower", "number", "symbol")
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        from_text = core_schema.no_info_after_validator_function(cls, core_schema.str_schema())
+        return core_schema.json_or_python_schema(
+            json_schema=from_text,
+            python_schema=core_schema.union_schema(
+                [core_schema.is_instance_schema(cls), from_text]
+            ),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                lambda _: "**********", when_used="json"
+            ),
+        )
 
 
 class ConfigError(Exception):
@@ -70,151 +100,455 @@ class ConfigError(Exception):
         super().__init__(f"invalid gateway configuration:\n{listing}")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    redis_url: Secret
-    secret_keys: tuple[Secret, ...]  # oldest first, newest last: the last one signs
-    user_pool_id: str
-    client_id: str
-    client_secret: Secret | None = None
-    region: str = ""
-    cognito_endpoint: str | None = None
-    auth_flow: str = "USER_SRP_AUTH"
-    trusted_proxies: tuple[Network, ...] = ()
-    cookie_secure: bool = True
-    # Timeouts, seconds. Explicit because both libraries default to "a long time".
-    redis_timeout: float = 1.0
-    cognito_connect_timeout: float = 2.0
-    cognito_read_timeout: float = 5.0
-    # Lifetimes, seconds.
-    flow_ttl: int = 900  # Cognito sessions last 3-15 minutes; a flow never outlives the longest
-    session_idle_timeout: int = 1800
-    session_absolute_timeout: int = 43200
-    # Abuse limits: failures per window, and sign-in starts per second across the gateway.
-    ip_failure_limit: int = 20
-    ip_failure_window: int = 300
-    user_failure_limit: int = 10
-    user_failure_window: int = 900
-    global_start_limit: int = 100
-    max_code_attempts: int = 5
-    # Context sent to Cognito.
-    advanced_security_script_url: str | None = None
-    analytics_endpoint_id: str | None = None
-    client_metadata: Mapping[str, str] = field(default_factory=dict)
-    # Look.
-    brand_name: str = "Sign in"
-    brand_logo_url: str | None = None
-    brand_color: str = "#2f5bd3"
-    template_dir: Path | None = None
-    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
-    default_return_path: str = "/"
-    log_level: str = "INFO"
+# --- value types --------------------------------------------------------------------------
+#
+# A validator's ValueError says what is wrong *after* the variable's name ("must be ...", or
+# ": ..." for a detail); _problem() puts the name in front. Bounds come from Field(ge=, le=).
 
-    @property
-    def cookie_prefix(self) -> str:
-        # Browsers only accept __Host- cookies that are Secure; plain-http local use drops it.
-        return "__Host-" if self.cookie_secure else ""
+
+def _whole_number(value: object) -> object:
+    if isinstance(value, str) and not value.isdigit():  # no sign, point, exponent or '_'
+        raise ValueError("must be a whole number")
+    return value
+
+
+def _flag(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def _comma_list(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _plain_url(value: str) -> str:
+    url = URL(value)
+    # These URLs end up in the Content-Security-Policy header, where a space, ';' or ',' would
+    # start a new source or directive: only a plain URL is accepted.
+    if url.scheme not in {"http", "https"} or not url.host or re.search(r"[\s;,'\"]", value):
+        raise ValueError("must be a plain http(s) URL")
+    return value
+
+
+def _logo_url(value: str) -> str:
+    if not value.startswith("/") or value.startswith("//"):
+        return _plain_url(value)  # absolute: its origin joins img-src
+    if re.search(r"[\s'\"<>]", value):
+        raise ValueError("must be a path or a plain http(s) URL")
+    return value
+
+
+def _network(value: object) -> Network:
+    if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return value
+    try:
+        return ipaddress.ip_network(str(value).strip(), strict=False)
+    except ValueError:
+        raise ValueError(f": {str(value).strip()!r} is not an IP address or CIDR") from None
+
+
+def _json_strings(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = None
+    if not isinstance(parsed, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
+    ):
+        raise ValueError("must be a JSON object of strings")
+    return parsed
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+PlainUrl = Annotated[str, AfterValidator(_plain_url)]
+ProxyNetwork = Annotated[Network, PlainValidator(_network)]
+
+
+# --- sections -----------------------------------------------------------------------------
+
+
+class _Section(BaseModel):
+    # hide_input_in_errors: a ValidationError printed anywhere never shows the refused value.
+    # validate_by_name: code and tests may build a section by attribute name, too.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", hide_input_in_errors=True,
+        validate_by_alias=True, validate_by_name=True,
+    )
+
+
+class RedisSettings(_Section):
+    url: Secret = Field(validation_alias="GATEWAY_REDIS_URL")
+    # Seconds, connect and per command. Explicit because redis-py defaults to "forever".
+    timeout: float = Field(default=1.0, ge=0.05, le=30, validation_alias="GATEWAY_REDIS_TIMEOUT")
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, url: Secret) -> Secret:
+        try:
+            if sentinel_target(url.reveal()) is not None:
+                return url
+            scheme = URL(url.reveal()).scheme
+        except ValueError as error:
+            raise ValueError(f": {error}") from None  # our own and yarl's words, never the URL
+        if scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must be a redis://, rediss://, unix:// or redis+sentinel:// URL")
+        return url
+
+
+class CognitoSettings(_Section):
+    user_pool_id: str = Field(validation_alias="GATEWAY_USER_POOL_ID")
+    client_id: str = Field(validation_alias="GATEWAY_CLIENT_ID")
+    client_secret: Secret | None = Field(default=None, validation_alias="GATEWAY_CLIENT_SECRET")
+    # Unset: the region the pool id starts with.
+    region: str = Field(default="", validation_alias="GATEWAY_REGION", validate_default=True)
+    endpoint: PlainUrl | None = Field(default=None, validation_alias="GATEWAY_COGNITO_ENDPOINT")
+    auth_flow: str = Field(default="USER_SRP_AUTH", validation_alias="GATEWAY_AUTH_FLOW")
+    # Seconds. Explicit because botocore defaults to a minute; there are no automatic retries.
+    connect_timeout: float = Field(
+        default=2.0, ge=0.05, le=60, validation_alias="GATEWAY_COGNITO_CONNECT_TIMEOUT"
+    )
+    read_timeout: float = Field(
+        default=5.0, ge=0.05, le=120, validation_alias="GATEWAY_COGNITO_READ_TIMEOUT"
+    )
+    # Context sent to Cognito with every call.
+    client_metadata: Annotated[Mapping[str, str], BeforeValidator(_json_strings)] = Field(
+        default_factory=dict, validation_alias="GATEWAY_CLIENT_METADATA"
+    )
+    analytics_endpoint_id: str | None = Field(
+        default=None, validation_alias="GATEWAY_ANALYTICS_ENDPOINT_ID"
+    )
+    advanced_security_script_url: PlainUrl | None = Field(
+        default=None, validation_alias="GATEWAY_ADVANCED_SECURITY_SCRIPT_URL"
+    )
+
+    @field_validator("user_pool_id")
+    @classmethod
+    def _pool_id_shape(cls, value: str) -> str:
+        if not _POOL_ID.match(value):
+            raise ValueError("must look like us-east-1_AbCdEf123")
+        return value
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id_shape(cls, value: str) -> str:
+        if not _CLIENT_ID.match(value):
+            raise ValueError("must be 1-128 letters, digits, '_' or '+'")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region_of_the_pool(cls, value: str, info: ValidationInfo) -> str:
+        if value:
+            return value
+        found = _POOL_ID.match(info.data.get("user_pool_id") or "")
+        return found.group(1) if found else ""
+
+    @field_validator("auth_flow")
+    @classmethod
+    def _known_flow(cls, value: str) -> str:
+        if value not in AUTH_FLOWS:
+            raise ValueError(f"must be one of {', '.join(AUTH_FLOWS)}")
+        return value
 
     @property
     def pool_name(self) -> str:
         return self.user_pool_id.split("_", 1)[1]
 
 
-def _flag(raw: str) -> bool | None:
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
+class CookieSettings(_Section):
+    # False only for plain-http local use: drops Secure and the __Host- prefix.
+    secure: Flag = Field(default=True, validation_alias="GATEWAY_COOKIE_SECURE")
+    # Oldest first, newest last: the last one signs, the others still verify (rotation).
+    secret_keys: Annotated[tuple[Secret, ...], BeforeValidator(_comma_list)] = Field(
+        validation_alias="GATEWAY_SECRET_KEYS"
+    )
+
+    @field_validator("secret_keys")
+    @classmethod
+    def _long_enough(cls, keys: tuple[Secret, ...]) -> tuple[Secret, ...]:
+        if not keys:
+            raise ValueError("must list at least one key")
+        if any(len(key.reveal()) < _MIN_KEY_LENGTH for key in keys):
+            raise ValueError(
+                f": every key must be at least {_MIN_KEY_LENGTH} characters "
+                "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return keys
+
+    @property
+    def prefix(self) -> str:
+        # Browsers only accept __Host- cookies that are Secure; plain-http local use drops it.
+        return "__Host-" if self.secure else ""
+
+
+class LifetimeSettings(_Section):
+    """Seconds."""
+
+    # Cognito sessions last 3-15 minutes; a sign-in in progress never outlives the longest.
+    flow_ttl: WholeNumber = Field(default=900, ge=60, le=900, validation_alias="GATEWAY_FLOW_TTL")
+    # A signed-in session: sliding idle timeout, and the absolute cap.
+    session_idle: WholeNumber = Field(
+        default=1800, ge=60, le=86400, validation_alias="GATEWAY_SESSION_IDLE_TIMEOUT"
+    )
+    session_absolute: WholeNumber = Field(
+        default=43200, ge=300, le=30 * 86400, validation_alias="GATEWAY_SESSION_ABSOLUTE_TIMEOUT"
+    )
+
+    @field_validator("session_absolute")
+    @classmethod
+    def _idle_within_absolute(cls, absolute: int, info: ValidationInfo) -> int:
+        # A field validator, not a model one: it runs even when another lifetime is wrong.
+        if absolute < info.data.get("session_idle", 0):
+            raise ValueError(
+                "GATEWAY_SESSION_IDLE_TIMEOUT cannot exceed GATEWAY_SESSION_ABSOLUTE_TIMEOUT"
+            )
+        return absolute
+
+
+class LimitSettings(_Section):
+    """Abuse limits: failures per window (seconds), and sign-in starts per second across the
+    gateway (Cognito's quota is per AWS account)."""
+
+    ip_failure_limit: WholeNumber = Field(
+        default=20, ge=1, le=100000, validation_alias="GATEWAY_IP_FAILURE_LIMIT"
+    )
+    ip_failure_window: WholeNumber = Field(
+        default=300, ge=1, le=86400, validation_alias="GATEWAY_IP_FAILURE_WINDOW"
+    )
+    user_failure_limit: WholeNumber = Field(
+        default=10, ge=1, le=100000, validation_alias="GATEWAY_USER_FAILURE_LIMIT"
+    )
+    user_failure_window: WholeNumber = Field(
+        default=900, ge=1, le=86400, validation_alias="GATEWAY_USER_FAILURE_WINDOW"
+    )
+    global_start_limit: WholeNumber = Field(
+        default=100, ge=1, le=100000, validation_alias="GATEWAY_GLOBAL_START_LIMIT"
+    )
+    # Wrong codes in one sign-in before it starts over.
+    max_code_attempts: WholeNumber = Field(
+        default=5, ge=1, le=20, validation_alias="GATEWAY_MAX_CODE_ATTEMPTS"
+    )
+
+
+def _password_classes(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    items = (item.strip().lower() for item in value.split(","))
+    return tuple(item for item in items if item and item != "none")
+
+
+class PasswordPolicy(_Section):
+    """The pool's password rules, shown before a person types a new password. Cognito checks
+    them anyway; this only has to describe them."""
+
+    min_length: WholeNumber = Field(
+        default=8, ge=6, le=99, validation_alias="GATEWAY_PASSWORD_MIN_LENGTH"
+    )
+    # "none" for no character classes at all.
+    requires: Annotated[tuple[str, ...], BeforeValidator(_password_classes)] = Field(
+        default=PASSWORD_CLASSES, validation_alias="GATEWAY_PASSWORD_REQUIRE"
+    )
+
+    @field_validator("requires")
+    @classmethod
+    def _known_classes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(item not in PASSWORD_CLASSES for item in value):
+            raise ValueError(f"lists only {', '.join(PASSWORD_CLASSES)}")
+        return value
+
+
+class BrandingSettings(_Section):
+    """The look of the pages."""
+
+    name: str = Field(default="Sign in", validation_alias="GATEWAY_BRAND_NAME")
+    logo_url: Annotated[str, AfterValidator(_logo_url)] | None = Field(
+        default=None, validation_alias="GATEWAY_BRAND_LOGO_URL"
+    )
+    color: str = Field(default="#2f5bd3", validation_alias="GATEWAY_BRAND_COLOR")
+    # A directory whose templates override ours, file by file.
+    template_dir: Path | None = Field(default=None, validation_alias="GATEWAY_TEMPLATE_DIR")
+    password_policy: PasswordPolicy = PasswordPolicy()
+
+    @field_validator("color")
+    @classmethod
+    def _readable(cls, color: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+            raise ValueError("must be a colour like #2f5bd3")
+        if (ratio := contrast_ratio(color, "#ffffff")) < TEXT_MINIMUM:
+            # The brand colour is the primary button's background under white text, and the
+            # link colour on white cards: too light a colour makes both unreadable.
+            raise ValueError(
+                f"{color} gives white text a contrast of {ratio:.1f}:1; "
+                f"WCAG AA needs {TEXT_MINIMUM}:1, so choose a darker colour"
+            )
+        return color
+
+    @field_validator("template_dir")
+    @classmethod
+    def _a_directory(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f": {value} is not a directory")
+        return value
+
+
+class Settings(BaseSettings):
+    """The whole configuration. Build it with :func:`load_settings`."""
+
+    # Only the values load_settings hands over: no .env file, secrets directory or os.environ
+    # lookup behind its back (settings_customise_sources below).
+    model_config = SettingsConfigDict(
+        frozen=True, extra="forbid", case_sensitive=True, hide_input_in_errors=True,
+        validate_by_alias=True, validate_by_name=True,
+    )
+
+    redis: RedisSettings
+    cognito: CognitoSettings
+    cookies: CookieSettings
+    # Sections (frozen) whose every field has a default.
+    lifetimes: LifetimeSettings = LifetimeSettings()
+    limits: LimitSettings = LimitSettings()
+    branding: BrandingSettings = BrandingSettings()
+    # IPs/CIDRs whose X-Forwarded-For entries are believed, walked right to left.
+    trusted_proxies: Annotated[tuple[ProxyNetwork, ...], BeforeValidator(_comma_list)] = Field(
+        default=(), validation_alias="GATEWAY_TRUSTED_PROXIES"
+    )
+    # Where people go after sign-in when no safe return_to was given.
+    default_return_path: str = Field(default="/", validation_alias="GATEWAY_DEFAULT_RETURN_PATH")
+    log_level: str = Field(default="INFO", validation_alias="GATEWAY_LOG_LEVEL")
+
+    @field_validator("default_return_path")
+    @classmethod
+    def _on_this_site(cls, value: str) -> str:
+        if not value.startswith("/") or value.startswith(("//", "/\\")):
+            raise ValueError("must be a path on this site, like /app")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_level(cls, value: object) -> object:
+        if isinstance(value, str) and value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be {', '.join(LOG_LEVELS[:-1])} or {LOG_LEVELS[-1]}")
+        return value.upper() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _section_model(info: FieldInfo) -> type[BaseModel] | None:
+    annotation = info.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
     return None
 
 
-class _Reader:
-    """Reads typed values from the environment, recording problems instead of raising."""
+class EnvironmentSource(PydanticBaseSettingsSource):
+    """Reads a given mapping (``os.environ`` in production, a dict in tests): every field from
+    the variable its ``validation_alias`` names, every section (a nested model) field by field.
+    A variable that is unset or blank leaves the field at its declared default."""
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
-        self.environ = environ
-        self.problems: list[str] = []
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self._environ = environ
 
-    def raw(self, name: str) -> str | None:
-        value = self.environ.get(f"GATEWAY_{name}")
-        return value.strip() if value is not None and value.strip() else None
+    def _read(self, model: type[BaseModel]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, info in model.model_fields.items():
+            value, key, _ = self.get_field_value(info, name)
+            if value is not None:
+                values[key] = value
+        return values
 
-    def required(self, name: str) -> str:
-        value = self.raw(name)
-        if value is None:
-            self.problems.append(f"GATEWAY_{name} is required")
-            return ""
-        return value
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        variable = field.validation_alias
+        if isinstance(variable, str):
+            raw = self._environ.get(variable, "").strip()
+            return raw or None, variable, False
+        section = _section_model(field)
+        if section is None:
+            raise TypeError(f"{field_name} has neither a GATEWAY_ variable nor fields of its own")
+        # Always present, even empty, so a missing required variable is reported by its name.
+        return self._read(section), field_name, True
 
-    def number(self, name: str, default: float, *, low: float, high: float) -> float:
-        value = self.raw(name)
-        if value is None:
-            return default
-        try:
-            number = float(value)
-        except ValueError:
-            number = float("nan")
-        if not low <= number <= high:
-            self.problems.append(f"GATEWAY_{name} must be a number between {low:g} and {high:g}")
-            return default
-        return number
-
-    def integer(self, name: str, default: int, *, low: int, high: int) -> int:
-        value = self.raw(name)
-        if value is None:
-            return default
-        if not value.isdigit() or not low <= int(value) <= high:
-            self.problems.append(f"GATEWAY_{name} must be a whole number between {low} and {high}")
-            return default
-        return int(value)
-
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.raw(name)
-        if value is None:
-            return default
-        parsed = _flag(value)
-        if parsed is None:
-            self.problems.append(f"GATEWAY_{name} must be true or false")
-            return default
-        return parsed
+    def __call__(self) -> dict[str, Any]:
+        return self._read(self.settings_cls)
 
 
-def _networks(reader: _Reader) -> tuple[Network, ...]:
-    networks = []
-    for item in (reader.raw("TRUSTED_PROXIES") or "").split(","):
-        if not item.strip():
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item.strip(), strict=False))
-        except ValueError:
-            reader.problems.append(
-                f"GATEWAY_TRUSTED_PROXIES: {item.strip()!r} is not an IP address or CIDR"
-            )
-    return tuple(networks)
+def _variables(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    found: dict[str, FieldInfo] = {}
+    for info in model.model_fields.values():
+        if isinstance(info.validation_alias, str):
+            found[info.validation_alias] = info
+        elif (section := _section_model(info)) is not None:
+            found.update(_variables(section))
+    return found
 
 
-def _http_url(reader: _Reader, name: str) -> str | None:
-    value = reader.raw(name)
-    if value is None:
-        return None
-    url = URL(value)
-    # These URLs end up in the Content-Security-Policy header, where a space, ';' or ',' would
-    # start a new source or directive: only a plain URL is accepted.
-    if url.scheme not in {"http", "https"} or not url.host or re.search(r"[\s;,'\"]", value):
-        reader.problems.append(f"GATEWAY_{name} must be a plain http(s) URL")
-        return None
-    return value
+VARIABLES: Final = _variables(Settings)  # every GATEWAY_ variable -> its field
 
 
-def _logo_url(reader: _Reader) -> str | None:
-    value = reader.raw("BRAND_LOGO_URL")
-    if value is None or not value.startswith("/") or value.startswith("//"):
-        return _http_url(reader, "BRAND_LOGO_URL")  # absolute: its origin joins img-src
-    if re.search(r"[\s'\"<>]", value):
-        reader.problems.append("GATEWAY_BRAND_LOGO_URL must be a path or a plain http(s) URL")
-        return None
-    return value
+def _bounds(info: FieldInfo) -> tuple[object, object]:
+    low = next(c.ge for c in info.metadata if isinstance(c, Ge))
+    high = next(c.le for c in info.metadata if isinstance(c, Le))
+    return low, high
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One pydantic error as the sentence an operator reads: it names the variable and never
+    repeats the value (the error's ``input`` is not even asked for)."""
+    variable = next(
+        (part for part in error["loc"] if isinstance(part, str) and part in VARIABLES), None
+    )
+    reason = str(error["ctx"]["error"]) if error["type"] == "value_error" else None
+    if variable is None or (reason is not None and reason.startswith("GATEWAY_")):
+        # A rule across fields: its sentence names the variables itself.
+        return reason or error["msg"]
+    info = VARIABLES[variable]
+    if error["type"] == "missing":
+        return f"{variable} is required"
+    if info.annotation is int:
+        low, high = _bounds(info)
+        return f"{variable} must be a whole number between {low} and {high}"
+    if info.annotation is float:
+        low, high = _bounds(info)
+        return f"{variable} must be a number between {low:g} and {high:g}"
+    if reason is None:
+        return f"{variable}: {error['msg']}"
+    return f"{variable}{reason}" if reason.startswith(":") else f"{variable} {reason}"
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Build :class:`Settings` from an environment mapping, or raise :class:`ConfigError`
+    listing every problem at once."""
+    try:
+        return Settings(**EnvironmentSource(Settings, environ)())
+    except ValidationError as error:
+        problems = [_problem(e) for e in error.errors(include_url=False, include_input=False)]
+        raise ConfigError(problems) from None
+
+
+# --- Redis Sentinel URLs --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -249,141 +583,3 @@ def sentinel_target(url: str) -> SentinelTarget | None:
     return SentinelTarget(
         tuple(sentinels), service, int(db or 0), username or None, password or None
     )
-
-
-def _redis_url_problems(url: str) -> list[str]:
-    try:
-        if sentinel_target(url) is not None:
-            return []
-        scheme = URL(url).scheme
-    except ValueError as error:
-        return [f"GATEWAY_REDIS_URL: {error}"]
-    if scheme not in {"redis", "rediss", "unix"}:
-        return ["GATEWAY_REDIS_URL must be a redis://, rediss://, unix:// or redis+sentinel:// URL"]
-    return []
-
-
-def load_settings(environ: Mapping[str, str]) -> Settings:
-    """Build :class:`Settings` from an environment mapping, or raise :class:`ConfigError`
-    listing every problem at once."""
-    reader = _Reader(environ)
-    problems = reader.problems
-
-    redis_url = reader.required("REDIS_URL")
-    if redis_url:
-        problems.extend(_redis_url_problems(redis_url))
-
-    keys = [k.strip() for k in (reader.required("SECRET_KEYS")).split(",") if k.strip()]
-    if reader.raw("SECRET_KEYS") is not None and not keys:
-        problems.append("GATEWAY_SECRET_KEYS must list at least one key")
-    if any(len(k) < _MIN_KEY_LENGTH for k in keys):
-        problems.append(
-            f"GATEWAY_SECRET_KEYS: every key must be at least {_MIN_KEY_LENGTH} characters "
-            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
-        )
-
-    pool_id = reader.required("USER_POOL_ID")
-    pool_match = _POOL_ID.match(pool_id)
-    if pool_id and not pool_match:
-        problems.append("GATEWAY_USER_POOL_ID must look like us-east-1_AbCdEf123")
-    region = reader.raw("REGION") or (pool_match.group(1) if pool_match else "")
-
-    client_id = reader.required("CLIENT_ID")
-    if client_id and not _CLIENT_ID.match(client_id):
-        problems.append("GATEWAY_CLIENT_ID must be 1-128 letters, digits, '_' or '+'")
-    client_secret = reader.raw("CLIENT_SECRET")
-
-    auth_flow = reader.raw("AUTH_FLOW") or "USER_SRP_AUTH"
-    if auth_flow not in AUTH_FLOWS:
-        problems.append(f"GATEWAY_AUTH_FLOW must be one of {', '.join(AUTH_FLOWS)}")
-
-    metadata: dict[str, str] = {}
-    raw_metadata = reader.raw("CLIENT_METADATA")
-    if raw_metadata is not None:
-        try:
-            parsed = json.loads(raw_metadata)
-        except json.JSONDecodeError:
-            parsed = None
-        if not isinstance(parsed, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
-        ):
-            problems.append("GATEWAY_CLIENT_METADATA must be a JSON object of strings")
-        else:
-            metadata = parsed
-
-    color = reader.raw("BRAND_COLOR") or "#2f5bd3"
-    if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
-        problems.append("GATEWAY_BRAND_COLOR must be a colour like #2f5bd3")
-    elif (ratio := contrast_ratio(color, "#ffffff")) < TEXT_MINIMUM:
-        # The brand colour is the primary button's background under white text, and the link
-        # colour on white cards: too light a colour makes both unreadable.
-        problems.append(
-            f"GATEWAY_BRAND_COLOR {color} gives white text a contrast of {ratio:.1f}:1; "
-            f"WCAG AA needs {TEXT_MINIMUM}:1, so choose a darker colour"
-        )
-
-    template_dir = reader.raw("TEMPLATE_DIR")
-    if template_dir is not None and not Path(template_dir).is_dir():
-        problems.append(f"GATEWAY_TEMPLATE_DIR: {template_dir} is not a directory")
-
-    default_return = reader.raw("DEFAULT_RETURN_PATH") or "/"
-    if not default_return.startswith("/") or default_return.startswith(("//", "/\\")):
-        problems.append("GATEWAY_DEFAULT_RETURN_PATH must be a path on this site, like /app")
-
-    requires = tuple(
-        r.strip().lower() for r in (reader.raw("PASSWORD_REQUIRE") or ",".join(PASSWORD_CLASSES))
-        .split(",") if r.strip() and r.strip().lower() != "none"
-    )
-    if any(r not in PASSWORD_CLASSES for r in requires):
-        problems.append(f"GATEWAY_PASSWORD_REQUIRE lists only {', '.join(PASSWORD_CLASSES)}")
-    policy = PasswordPolicy(
-        min_length=reader.integer("PASSWORD_MIN_LENGTH", 8, low=6, high=99), requires=requires
-    )
-
-    log_level = (reader.raw("LOG_LEVEL") or "INFO").upper()
-    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        problems.append("GATEWAY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
-
-    settings = Settings(
-        redis_url=Secret(redis_url),
-        secret_keys=tuple(Secret(k) for k in keys),
-        user_pool_id=pool_id,
-        client_id=client_id,
-        client_secret=Secret(client_secret) if client_secret else None,
-        region=region,
-        cognito_endpoint=_http_url(reader, "COGNITO_ENDPOINT"),
-        auth_flow=auth_flow,
-        trusted_proxies=_networks(reader),
-        cookie_secure=reader.flag("COOKIE_SECURE", True),
-        redis_timeout=reader.number("REDIS_TIMEOUT", 1.0, low=0.05, high=30),
-        cognito_connect_timeout=reader.number("COGNITO_CONNECT_TIMEOUT", 2.0, low=0.05, high=60),
-        cognito_read_timeout=reader.number("COGNITO_READ_TIMEOUT", 5.0, low=0.05, high=120),
-        flow_ttl=reader.integer("FLOW_TTL", 900, low=60, high=900),
-        session_idle_timeout=reader.integer("SESSION_IDLE_TIMEOUT", 1800, low=60, high=86400),
-        session_absolute_timeout=reader.integer(
-            "SESSION_ABSOLUTE_TIMEOUT", 43200, low=300, high=30 * 86400
-        ),
-        ip_failure_limit=reader.integer("IP_FAILURE_LIMIT", 20, low=1, high=100000),
-        ip_failure_window=reader.integer("IP_FAILURE_WINDOW", 300, low=1, high=86400),
-        user_failure_limit=reader.integer("USER_FAILURE_LIMIT", 10, low=1, high=100000),
-        user_failure_window=reader.integer("USER_FAILURE_WINDOW", 900, low=1, high=86400),
-        global_start_limit=reader.integer("GLOBAL_START_LIMIT", 100, low=1, high=100000),
-        max_code_attempts=reader.integer("MAX_CODE_ATTEMPTS", 5, low=1, high=20),
-        advanced_security_script_url=_http_url(reader, "ADVANCED_SECURITY_SCRIPT_URL"),
-        analytics_endpoint_id=reader.raw("ANALYTICS_ENDPOINT_ID"),
-        client_metadata=metadata,
-        brand_name=reader.raw("BRAND_NAME") or "Sign in",
-        brand_logo_url=_logo_url(reader),
-        brand_color=color,
-        template_dir=Path(template_dir) if template_dir else None,
-        password_policy=policy,
-        default_return_path=default_return,
-        log_level=log_level,
-    )
-    if settings.session_idle_timeout > settings.session_absolute_timeout:
-        problems.append(
-            "GATEWAY_SESSION_IDLE_TIMEOUT cannot exceed GATEWAY_SESSION_ABSOLUTE_TIMEOUT"
-        )
-    if problems:
-        raise ConfigError(problems)
-    return settings

@@ -4,6 +4,16 @@ Every failure a person or an SPA can see is a :class:`GatewayError` with a stabl
 JSON API's contract and the translation key of its message), an HTTP status, and flags that
 tell the renderers what to do (start the sign-in over, mark a form field, send Retry-After).
 Cognito's own messages never travel in here: they may reveal whether a username exists.
+
+Code decides with ``isinstance`` on the intermediate classes, never on ``code`` strings:
+
+* :class:`Refused` — the request was turned away before anything happened;
+* :class:`WrongAnswer` — what the person typed was wrong; they may try again
+  (:class:`WrongCode` counts against the flow's code attempts);
+* :class:`Restart` — the sign-in cannot go on from here; back to the login form;
+* :class:`OutOfStep` — the request raced another or answered a step that is not current;
+* :class:`Outage` — something behind the gateway failed (5xx; never the person's fault),
+  with :class:`UpstreamProtocolError` for a Cognito reply the gateway cannot use.
 """
 
 from __future__ import annotations
@@ -32,124 +42,173 @@ class GatewayError(Exception):
         # invalid_password: which rule broke, e.g. "symbol"). Never Cognito's own text.
         self.detail = detail
         self.retry_after = retry_after
+        # Where the flow stands after this refusal, set by the sign-in runner when the person
+        # stays on the same step: a face shows that step again without reading the flow back.
+        self.step: object | None = None
+
+
+class Refused(GatewayError):
+    """Refused before doing anything: nothing was sent to Cognito."""
+
+
+class WrongAnswer(GatewayError):
+    """An answer Cognito (or the gateway) found wrong; the same step may be tried again."""
+
+
+class WrongCode(WrongAnswer):
+    """A wrong one-time code: counted against the flow's code attempts."""
+
+
+class Restart(GatewayError):
+    """The sign-in cannot continue from where it is; the person starts again at the login form."""
+
+    restart = True
+
+
+class OutOfStep(GatewayError):
+    """The request does not fit the flow's current state (another tab, a double submit)."""
+
+
+class Outage(GatewayError):
+    """Something behind the gateway is not working: not about what the person typed."""
 
 
 # Requests the gateway refuses before doing anything.
-class InvalidRequest(GatewayError):
+class InvalidRequest(Refused):
     code, status = "invalid_request", 400
 
 
-class CsrfFailed(GatewayError):
+class CsrfFailed(Refused):
     code, status = "csrf_failed", 403
 
 
-class UnsupportedMediaType(GatewayError):
+class UnsupportedMediaType(Refused):
     code, status = "unsupported_media_type", 415
 
 
-class PayloadTooLarge(GatewayError):
+class PayloadTooLarge(Refused):
     code, status = "payload_too_large", 413
 
 
-class NotFound(GatewayError):
+class NotFound(Refused):
     code, status = "not_found", 404
 
 
-class MethodNotAllowed(GatewayError):
+class MethodNotAllowed(Refused):
     code, status = "method_not_allowed", 405
 
 
-class NotSignedIn(GatewayError):
+class NotSignedIn(Refused):
     code, status = "not_signed_in", 401
 
 
-class RateLimited(GatewayError):
+class RateLimited(Refused):
     code, status = "rate_limited", 429
 
 
+class SignInRateReached(Refused):
+    # The gateway-wide cap on sign-in starts (it guards the account-wide Cognito quota) is an
+    # abuse limit like the per-IP and per-user ones, so 429; the words stay "busy": the person
+    # who meets it did nothing wrong.
+    code, status = "service_busy", 429
+
+
 # Answers that were wrong; the person may try again.
-class InvalidCredentials(GatewayError):
+class InvalidCredentials(WrongAnswer):
     code, status = "invalid_credentials", 401
 
 
-class InvalidCode(GatewayError):
+class InvalidCode(WrongCode):
     code, status = "invalid_code", 400
 
 
-class CodeExpired(GatewayError):
-    # A sign-in cannot ask Cognito for a new MFA code; only a new InitiateAuth sends one.
-    code, status, restart = "code_expired", 400, True
-
-
-class CodeAlreadyUsed(GatewayError):
+class CodeAlreadyUsed(WrongCode):
     code, status = "code_already_used", 400
 
 
-class InvalidPassword(GatewayError):
+class InvalidPassword(WrongAnswer):
     code, status = "invalid_password", 400
 
 
-# The flow itself is over or out of step.
-class FlowExpired(GatewayError):
-    code, status, restart = "flow_expired", 410, True
+# The flow itself is over, or out of step.
+class CodeExpired(Restart):
+    # A sign-in cannot ask Cognito for a new MFA code; only a new InitiateAuth sends one.
+    code, status = "code_expired", 400
 
 
-class TooManyAttempts(GatewayError):
-    code, status, restart = "too_many_attempts", 429, True
+class FlowExpired(Restart):
+    code, status = "flow_expired", 410
 
 
-class ChallengeMismatch(GatewayError):
+class TooManyAttempts(Restart):
+    code, status = "too_many_attempts", 429
+
+
+class ChallengeMismatch(OutOfStep):
     code, status = "challenge_mismatch", 409
 
 
-class StepInProgress(GatewayError):
+class StepInProgress(OutOfStep):
     code, status = "step_in_progress", 409
 
 
 # The account cannot sign in here.
-class AccountDisabled(GatewayError):
-    code, status, restart = "account_disabled", 403, True
+class AccountDisabled(Restart):
+    code, status = "account_disabled", 403
 
 
-class PasswordResetRequired(GatewayError):
-    code, status, restart = "password_reset_required", 403, True
+class PasswordResetRequired(Restart):
+    code, status = "password_reset_required", 403
 
 
-class TemporaryPasswordExpired(GatewayError):
-    code, status, restart = "temporary_password_expired", 403, True
+class TemporaryPasswordExpired(Restart):
+    code, status = "temporary_password_expired", 403
 
 
-class MfaUnavailable(GatewayError):
-    code, status, restart = "mfa_unavailable", 400, True
+class MfaUnavailable(Restart):
+    code, status = "mfa_unavailable", 400
 
 
-class UnsupportedChallenge(GatewayError):
-    code, status, restart = "unsupported_challenge", 501, True
+class UnsupportedChallenge(Restart):
+    code, status = "unsupported_challenge", 501
 
 
 # Something behind the gateway is not working.
-class ServiceBusy(GatewayError):
+class ServiceBusy(Outage):
     code, status = "service_busy", 503
 
 
-class SignInRateReached(ServiceBusy):
-    # The gateway-wide cap on sign-in starts (it guards the account-wide Cognito quota) is an
-    # abuse limit like the per-IP and per-user ones, so 429; the words stay "busy": the person
-    # who meets it did nothing wrong.
-    status = 429
-
-
-class UpstreamUnavailable(GatewayError):
+class UpstreamUnavailable(Outage):
     code, status = "upstream_unavailable", 502
 
 
-class UpstreamTimeout(GatewayError):
+class UpstreamProtocolError(UpstreamUnavailable):
+    """Cognito answered with something the protocol does not allow (an unknown challenge, an
+    SRP parameter that does not parse, a challenge without its Session): 502, logged with what
+    was wrong, never a 500."""
+
+
+class UpstreamTimeout(Outage):
     code, status = "upstream_timeout", 504
 
 
-class Misconfigured(GatewayError):
+class Misconfigured(Outage):
     code, status = "temporarily_unavailable", 503
 
 
-class StoreUnavailable(GatewayError):
+class StoreUnavailable(Outage):
     code, status = "store_unavailable", 503
+
+
+_BY_HTTP_STATUS: dict[int, type[GatewayError]] = {
+    400: InvalidRequest,
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+}
+
+
+def for_http_status(status: int) -> GatewayError:
+    """The gateway error for an HTTP error aiohttp raised itself (no route, body too large)."""
+    return _BY_HTTP_STATUS.get(status, InvalidRequest)(f"HTTP {status}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -11,10 +11,13 @@ from gateway.cognito.client import Cognito
 from gateway.config import Settings
 from gateway.security.signing import Signing
 from gateway.session.store import Sessions
-from gateway.signin.runner import SignInFlow
+from gateway.signin.runner import SignIn
 from gateway.store import Store
 from gateway.web.i18n import Catalogs, Translator
 from gateway.web.templates import Pages
+
+if TYPE_CHECKING:  # the typed client exists in the stubs only
+    from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
 
 SETTINGS = web.AppKey("settings", Settings)
 SIGNING = web.AppKey("signing", Signing)
@@ -22,10 +25,10 @@ CATALOGS = web.AppKey("catalogs", Catalogs)
 PAGES = web.AppKey("pages", Pages)
 # Filled in by the cleanup contexts once the connections exist.
 STORE = web.AppKey("store", Store)
-COGNITO_CLIENT = web.AppKey("cognito_client", Any)  # aiobotocore client (untyped library)
+COGNITO_CLIENT: web.AppKey[CognitoIdentityProviderClient] = web.AppKey("cognito_client")
 COGNITO = web.AppKey("cognito", Cognito)
 SESSIONS = web.AppKey("sessions", Sessions)
-SIGN_IN = web.AppKey("sign_in", SignInFlow)
+SIGN_IN = web.AppKey("sign_in", SignIn)
 EXECUTOR = web.AppKey("executor", Executor)
 
 REQUEST_ID = web.RequestKey("request_id", str)

@@ -8,7 +8,6 @@ request because Redis could not be asked.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,9 +17,9 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 
-from gateway.config import Settings, sentinel_target
+from gateway.config import RedisSettings, sentinel_target
 from gateway.errors import StepInProgress, StoreUnavailable
 from gateway.security.sealing import Unsealable, seal, unseal
 from gateway.security.signing import Ticket
@@ -30,12 +29,6 @@ T = TypeVar("T")
 
 RETRY_AFTER = 5
 _PREFIX = "gw:"
-
-# Release a lock only if we still hold it (it may have expired and been taken by another step).
-_RELEASE = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
 
 # Count a failure in several windows at once; the window starts at the first failure.
 _COUNT = """
@@ -72,11 +65,11 @@ class _SentinelMaster(aioredis.Redis):
             await self.watchers.aclose()
 
 
-def connect(settings: Settings) -> aioredis.Redis:
-    url = settings.redis_url.reveal()
+def connect(settings: RedisSettings) -> aioredis.Redis:
+    url = settings.url.reveal()
     options: dict[str, Any] = {
-        "socket_timeout": settings.redis_timeout,
-        "socket_connect_timeout": settings.redis_timeout,
+        "socket_timeout": settings.timeout,
+        "socket_connect_timeout": settings.timeout,
         # One quick reconnect covers a dropped idle connection; anything longer is an outage
         # that should surface as a 503 within the timeout, not a hang.
         "retry": Retry(NoBackoff(), 1),
@@ -90,8 +83,8 @@ def connect(settings: Settings) -> aioredis.Redis:
     # the gateway follows the promoted replica; until then commands fail fast (503).
     # redis-py leaves Sentinel's constructor unannotated.
     sentinel = Sentinel(list(target.sentinels), sentinel_kwargs={  # type: ignore[no-untyped-call]
-        "socket_timeout": settings.redis_timeout,
-        "socket_connect_timeout": settings.redis_timeout,
+        "socket_timeout": settings.timeout,
+        "socket_connect_timeout": settings.timeout,
     })
     master = sentinel.master_for(
         target.service, redis_class=_SentinelMaster, db=target.db,
@@ -162,9 +155,16 @@ class Store:
 
         return await self._guard(delete)
 
-    async def get(self, kind: str, ticket: Ticket) -> dict[str, Any] | None:
+    async def get(
+        self, kind: str, ticket: Ticket, *, expire: int | None = None
+    ) -> dict[str, Any] | None:
+        """The record, opened with the ticket's key. With ``expire``, its lifetime is set to
+        that many seconds in the same round trip (GETEX): a sliding timeout costs nothing."""
         name = self.key(kind, ticket.id)
-        blob = await self._guard(lambda: self.redis.get(name))
+        if expire is None:
+            blob = await self._guard(lambda: self.redis.get(name))
+        else:
+            blob = await self._guard(lambda: self.redis.getex(name, ex=max(1, expire)))
         if not isinstance(blob, bytes):
             return None
         try:
@@ -182,20 +182,30 @@ class Store:
     # --- one step at a time -----------------------------------------------------------------
 
     @asynccontextmanager
-    async def lock(self, kind: str, ticket_id: str, ttl_ms: int) -> AsyncIterator[None]:
-        """Hold the step lock of a record, or raise :class:`StepInProgress` at once."""
-        name = self.key(f"{kind}-lock", ticket_id)
-        token = secrets.token_hex(16)
-        taken = await self._guard(lambda: self.redis.set(name, token, nx=True, px=ttl_ms))
+    async def lock(
+        self, kind: str, ticket_id: str, ttl_ms: int, *, wait: float = 0
+    ) -> AsyncIterator[None]:
+        """Hold the lock of a record for at most ``ttl_ms``. With ``wait`` 0 (one step at a
+        time) a lock already held raises :class:`StepInProgress` at once; with ``wait`` > 0
+        (a token refresh others must wait for) it is waited for that many seconds first.
+
+        redis-py's :class:`~redis.asyncio.lock.Lock`: a random token per holder, released only
+        by its holder, so a step that outlived its lock cannot free a lock taken since.
+        """
+        lock = self.redis.lock(
+            self.key(f"{kind}-lock", ticket_id), timeout=ttl_ms / 1000,
+            blocking=wait > 0, blocking_timeout=wait or None,
+        )
+        taken = await self._guard(lock.acquire)
         if not taken:
             raise StepInProgress("another request is answering this step")
         try:
             yield
         finally:
             try:
-                await self.redis.eval(_RELEASE, 1, name, token)
-            except RedisError:
-                log.warning("could not release a step lock; it expires by itself")
+                await lock.release()
+            except (LockError, RedisError):
+                log.warning("could not release a lock; it expires by itself")
 
     # --- counters ---------------------------------------------------------------------------
 

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers import ROOT, EmulatorProcess, RedisServer
-
-DEMO_SEED = ROOT / "cognito_emulator" / "demo_seed.yaml"
+from tests.demo import DEMO_SEED
+from tests.servers import EmulatorProcess, RedisServer
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import jsonschema
 import yaml
 
 from gateway.config import load_settings
+from tests.demo import DEMO_SEED
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
@@ -46,16 +47,18 @@ def test_the_stack_has_what_the_readme_promises() -> None:
 
 
 def test_every_gateway_environment_is_valid_and_wired() -> None:
-    seed = yaml.safe_load((ROOT / "cognito_emulator" / "demo_seed.yaml").read_text())
+    seed = yaml.safe_load(DEMO_SEED.read_text())
     clients = {c["ClientId"]: (pool["Id"], c.get("ClientSecret"))
                for pool in seed["pools"] for c in pool["Clients"]}
     for name, service in gateway_services().items():
         env = {k: interpolate(str(v)) for k, v in service["environment"].items()}
         settings = load_settings(env)
-        assert clients[settings.client_id][0] == settings.user_pool_id, name
-        assert settings.client_secret is not None
-        assert clients[settings.client_id][1] == settings.client_secret.reveal(), name
-        for url in (settings.redis_url.reveal(), settings.cognito_endpoint or ""):
+        assert clients[settings.cognito.client_id][0] == settings.cognito.user_pool_id, name
+        assert settings.cognito.client_secret is not None
+        assert (
+            clients[settings.cognito.client_id][1] == settings.cognito.client_secret.reveal()
+        ), name
+        for url in (settings.redis.url.reveal(), settings.cognito.endpoint or ""):
             host = re.match(r"\w+://([^:/]+)", url)
             assert host and host.group(1) in COMPOSE["services"], f"{name}: {url}"
 

@@ -13,7 +13,7 @@ import hashlib
 import time
 from typing import NoReturn
 
-from gateway.config import Settings
+from gateway.config import LimitSettings
 from gateway.errors import RateLimited, SignInRateReached
 from gateway.store import Store
 
@@ -29,7 +29,7 @@ def _refuse(key: str, ttl: int) -> NoReturn:
 
 
 class Limits:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(self, store: Store, settings: LimitSettings) -> None:
         self._store = store
         self._settings = settings
 

@@ -117,11 +117,24 @@ class Sessions:
         """End every session of the person this session belongs to, on every device."""
         return await self._store.delete_indexed(KIND, _person(session))
 
+    async def save(self, ticket: Ticket, session: UserSession) -> None:
+        """Write a changed session back (new tokens after a refresh) under the same ticket,
+        within the same limits."""
+        ttl = self._ttl(session, time.time())
+        if ttl <= 0:
+            await self._store.delete(KIND, ticket.id)
+            return
+        await self._store.put(KIND, ticket, session.to_record(), ttl)
+
     async def load(self, ticket: Ticket | None) -> UserSession | None:
-        """The session, with its idle timeout extended; None when absent or past a limit."""
+        """The session, with its idle timeout extended; None when absent or past a limit.
+
+        The read itself slides the idle timeout (GETEX, one round trip); only within the last
+        idle window before the absolute cap does a second call shorten it to the cap.
+        """
         if ticket is None:
             return None
-        record = await self._store.get(KIND, ticket)
+        record = await self._store.get(KIND, ticket, expire=self.idle_timeout)
         if record is None:
             return None
         try:
@@ -132,7 +145,8 @@ class Sessions:
         if ttl <= 0:
             await self._store.delete(KIND, ticket.id)
             return None
-        await self._store.expire(KIND, ticket.id, ttl)
+        if ttl < self.idle_timeout:
+            await self._store.expire(KIND, ticket.id, ttl)
         return session
 
     async def delete(self, ticket: Ticket) -> None:

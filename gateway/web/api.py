@@ -1,52 +1,78 @@
 """The JSON API for single-page apps: the same sign-in flow as the pages, rendered as JSON.
 
-Every route is under ``/auth/``, requires ``X-CSRF: 1`` (see :mod:`gateway.middleware`), takes
-JSON bodies and answers JSON, never a redirect.
+A sub-application mounted at ``/auth``: its own middlewares make every answer under it JSON
+(errors included, even a 404) and require ``X-CSRF: 1`` on every route that does not opt out
+(:func:`csrf_header_exempt`). It takes JSON bodies and answers JSON, never a redirect.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from aiohttp import web
 
-from gateway.errors import InvalidRequest, NotSignedIn
-from gateway.keys import COGNITO, SESSIONS, SETTINGS, SIGN_IN, STORE
+from gateway import errors
+from gateway.keys import SETTINGS, SIGN_IN, STORE
 from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose
-from gateway.session.logout import sign_out
-from gateway.signin.model import Prompt
+from gateway.signin import steps
 from gateway.signin.runner import Outcome, Pending, SignedIn
-from gateway.web.qr import qr_svg, totp_uri
-from gateway.web.requests import (
-    CLEAR_SITE_DATA,
-    clear_ticket,
-    current_session,
-    end_replaced_session,
-    read_json,
-    read_ticket,
-    request_context,
-    set_ticket,
-    text_field,
-)
+from gateway.web import outcome
+from gateway.web.cookies import read_ticket
+from gateway.web.enrolment import enrolment
+from gateway.web.middleware import json_errors
+from gateway.web.requests import read_json, request_context, text_field
+from gateway.web.session import current_session
 
+PREFIX = "/auth"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 routes = web.RouteTableDef()
-# Written as YAML for people, served as JSON for tools.
-OPENAPI: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "openapi.yaml").read_text())
+
+
+def _document() -> dict[str, Any]:
+    """The OpenAPI document (YAML for people, served as JSON for tools), with the challenge and
+    step enums taken from the step registry, so they cannot drift from what the API answers."""
+    spec: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "openapi.yaml").read_text())
+    challenge = spec["components"]["schemas"]["ChallengeStep"]["properties"]["challenge"]
+    challenge["properties"]["name"]["enum"] = [name.value for name in steps.ANSWERABLE]
+    challenge["properties"]["step"]["enum"] = list(steps.FORMS)
+    return spec
+
+
+OPENAPI = _document()
+_OPENAPI_JSON = json.dumps(OPENAPI)
+
+
+def csrf_header_exempt(handler: Handler) -> Handler:
+    """Route metadata: this route may be fetched without ``X-CSRF`` (documentation only)."""
+    handler.csrf_header_exempt = True  # type: ignore[attr-defined]
+    return handler
+
+
+@web.middleware
+async def csrf_header(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every API call must carry ``X-CSRF: 1``. A cross-site page cannot add a custom header
+    without a CORS preflight, which we never grant, so this alone stops cross-site calls."""
+    route_handler = request.match_info.handler
+    exempt = getattr(route_handler, "csrf_header_exempt", False)
+    if not exempt and request.headers.get("X-CSRF") != "1":
+        raise errors.CsrfFailed("missing X-CSRF header")
+    return await handler(request)
 
 
 def _challenge(request: web.Request, pending: Pending) -> dict[str, Any]:
-    prompt: Prompt = pending.prompt
+    prompt = pending.prompt
     parameters: dict[str, Any] = {k: v for k, v in prompt.public.items() if v is not None}
-    secret = parameters.get("secret_code")
-    if secret:
-        uri = totp_uri(secret, pending.flow.username, request.app[SETTINGS].brand_name)
-        parameters.update(otpauth_uri=uri, qr_svg=qr_svg(uri))
+    shown = enrolment(prompt, pending.journey.username,
+                      request.config_dict[SETTINGS].branding.name)
+    parameters.update({k: v for k, v in shown.items() if k in {"otpauth_uri", "qr_svg"}})
     return {
         "name": prompt.challenge.value,
-        "step": prompt.view,
+        "step": prompt.step,
         "fields": [
             {"name": f.name, "type": f.kind, **({"options": list(f.options)} if f.options else {})}
             for f in prompt.fields
@@ -55,83 +81,87 @@ def _challenge(request: web.Request, pending: Pending) -> dict[str, Any]:
     }
 
 
-async def _respond(request: web.Request, outcome: Outcome) -> web.StreamResponse:
-    match outcome:
+async def _respond(request: web.Request, result: Outcome) -> web.StreamResponse:
+    match result:
         case Pending():
-            response = web.json_response(
-                {"status": "challenge", "challenge": _challenge(request, outcome)}
-            )
-            set_ticket(request, response, Purpose.FLOW, outcome.ticket)
-        case SignedIn(ticket, session, return_to):
-            await end_replaced_session(request)
-            response = web.json_response(
-                {"status": "authenticated", "user": session.user, "return_to": return_to}
-            )
-            set_ticket(request, response, Purpose.SESSION, ticket)
-            clear_ticket(request, response, Purpose.FLOW)
+            body = {"status": "challenge", "challenge": _challenge(request, result)}
+        case SignedIn(_, session, return_to):
+            body = {"status": "authenticated", "user": session.user, "return_to": return_to}
+    response = web.json_response(body)
+    await outcome.write(request, response, result)
     return response
 
 
-@routes.post("/auth/login")
+@routes.post("/login")
 async def login(request: web.Request) -> web.StreamResponse:
     body = await read_json(request)
     username = text_field(body, "username") or ""
     password = text_field(body, "password") or ""
     context = request_context(request, text_field(body, "encoded_data", required=False))
     return_to = safe_return_path(
-        text_field(body, "return_to", required=False), request.app[SETTINGS].default_return_path
+        text_field(body, "return_to", required=False),
+        request.config_dict[SETTINGS].default_return_path,
     )
-    outcome = await request.app[SIGN_IN].start(
+    result = await request.config_dict[SIGN_IN].start(
         username, password, return_to, context, previous=read_ticket(request, Purpose.FLOW)
     )
-    return await _respond(request, outcome)
+    return await _respond(request, result)
 
 
-@routes.post("/auth/challenge")
+@routes.post("/challenge")
 async def challenge(request: web.Request) -> web.StreamResponse:
     body = await read_json(request)
     name = text_field(body, "challenge") or ""
     answers = body.get("answers")
     if not isinstance(answers, dict):
-        raise InvalidRequest("answers must be an object", field="answers")
+        raise errors.InvalidRequest("answers must be an object", field="answers")
     answers = {str(k): text_field(answers, str(k)) or "" for k in answers}
     context = request_context(request, text_field(body, "encoded_data", required=False))
     # The step is optional for clients, but when sent it pins the answer to one form of a
     # challenge that has several (MFA_SETUP), so a stale tab gets challenge_mismatch.
     step = text_field(body, "step", required=False)
-    outcome = await request.app[SIGN_IN].answer(
-        read_ticket(request, Purpose.FLOW), name, answers, context, view=step
+    result = await request.config_dict[SIGN_IN].answer(
+        read_ticket(request, Purpose.FLOW), name, answers, context, step=step
     )
-    return await _respond(request, outcome)
+    return await _respond(request, result)
 
 
-@routes.get("/auth/session")
+@routes.get("/session")
 async def session(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
         # With Redis down nobody can sign in either: say that (503), not "please sign in".
-        await request.app[STORE].ping()
-        raise NotSignedIn("no session")
-    _, signed_in = current
-    return web.json_response({"user": signed_in.user})
+        await request.config_dict[STORE].ping()
+        raise errors.NotSignedIn("no session")
+    return web.json_response({"user": current.session.user})
 
 
-@routes.post("/auth/logout")
+@routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
     everywhere = False
     if request.body_exists:
         body = await read_json(request)
         everywhere = body.get("everywhere") is True
-    ticket = read_ticket(request, Purpose.SESSION)
-    if ticket is not None:
-        await sign_out(request.app[SESSIONS], request.app[COGNITO], ticket, everywhere=everywhere)
     response = web.Response(status=204)
-    clear_ticket(request, response, Purpose.SESSION)
-    clear_ticket(request, response, Purpose.FLOW)
-    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    await outcome.signed_out(request, response, everywhere=everywhere)
     return response
 
 
-@routes.get("/auth/openapi.json")
+@routes.get("/openapi.json")
+@csrf_header_exempt
 async def openapi(request: web.Request) -> web.StreamResponse:
-    return web.json_response(OPENAPI)
+    return web.Response(text=_OPENAPI_JSON, content_type="application/json")
+
+
+def api_app() -> web.Application:
+    """The JSON face, to mount at :data:`PREFIX`."""
+    app = web.Application(middlewares=[json_errors, csrf_header])
+    app.add_routes(routes)
+    return app
+
+
+# Paths a browser may fetch without the X-CSRF header, read off the route metadata.
+CSRF_HEADER_EXEMPT = frozenset(
+    PREFIX + route.path for route in routes
+    if isinstance(route, web.RouteDef) and getattr(route.handler, "csrf_header_exempt", False)
+)

@@ -23,7 +23,7 @@ async def liveness(request: web.Request) -> web.StreamResponse:
 @routes.get("/readyz")
 async def readiness(request: web.Request) -> web.StreamResponse:
     try:
-        await request.app[STORE].ping()
+        await request.config_dict[STORE].ping()
     except StoreUnavailable:
         return web.json_response(
             {"status": "unavailable", "redis": "down"}, status=503, headers={"Retry-After": "5"}

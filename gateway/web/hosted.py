@@ -1,45 +1,34 @@
 """The hosted pages: one form per step, CSRF tokens on every form, 303 after every POST.
 
-Everything about the sign-in itself is decided in :mod:`gateway.flow`; this module only reads
-forms, checks CSRF, and turns outcomes and errors into pages and redirects.
+Everything about the sign-in itself is decided in :mod:`gateway.signin`; this module only reads
+forms, checks CSRF, and turns outcomes and errors into pages and redirects. Cookies are written
+by :mod:`gateway.web.outcome` alone.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp import web
 
 from gateway import errors
-from gateway.keys import (
-    COGNITO,
-    REQUEST_ID,
-    SESSIONS,
-    SETTINGS,
-    SIGN_IN,
-    SIGNING,
-    STORE,
-    TRANSLATOR,
-)
+from gateway.keys import REQUEST_ID, SETTINGS, SIGN_IN, SIGNING, STORE, TRANSLATOR
 from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose, Ticket
-from gateway.session.logout import sign_out
-from gateway.signin.model import Prompt
-from gateway.signin.runner import Outcome, Pending, SignedIn
-from gateway.web.qr import grouped, qr_svg, totp_uri
+from gateway.signin import steps
+from gateway.signin.runner import Outcome, Pending
+from gateway.web import outcome
+from gateway.web.cookies import read_ticket
+from gateway.web.enrolment import enrolment
 from gateway.web.render import error_detail, error_message, page, with_retry_after
-from gateway.web.requests import (
-    CLEAR_SITE_DATA,
-    clear_ticket,
-    current_session,
-    end_replaced_session,
-    read_form,
-    read_ticket,
-    request_context,
-    set_ticket,
-)
+from gateway.web.requests import read_form, request_context
+from gateway.web.session import current_session
 
 routes = web.RouteTableDef()
+# The step pages: one URL per form in the step registry (not a catch-all under /login/, so
+# other pages such as /login/cancel, and later /login/forgot-password, sit beside them).
+STEP_PATH = "/login/{step:" + "|".join(re.escape(form) for form in steps.FORMS) + "}"
 
 # Notices a redirect may ask the login page to show when no flow record carries one.
 _URL_NOTICES = frozenset({"signed_out", "flow_expired"})
@@ -50,35 +39,27 @@ def _see_other(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location})
 
 
+def _step_url(pending: Pending) -> str:
+    return f"/login/{pending.prompt.step}"
+
+
 def _return_to(request: web.Request, value: str | None) -> str:
-    return safe_return_path(value, request.app[SETTINGS].default_return_path)
+    return safe_return_path(value, request.config_dict[SETTINGS].default_return_path)
 
 
 def _require_csrf(request: web.Request, form: dict[str, str], ticket: Ticket | None) -> None:
-    if not request.app[SIGNING].check_csrf(form.get("csrf"), ticket):
+    if not request.config_dict[SIGNING].check_csrf(form.get("csrf"), ticket):
         raise errors.CsrfFailed("form token missing or not bound to this cookie")
 
 
-async def _finish(request: web.Request, outcome: Outcome) -> web.StreamResponse:
-    match outcome:
-        case Pending(ticket, _, prompt):
-            response = _see_other(f"/login/{prompt.view}")
-            set_ticket(request, response, Purpose.FLOW, ticket)
-        case SignedIn(ticket, _, return_to):
-            await end_replaced_session(request)
-            response = _see_other(return_to)
-            set_ticket(request, response, Purpose.SESSION, ticket)
-            clear_ticket(request, response, Purpose.FLOW)
+async def _finish(request: web.Request, result: Outcome) -> web.StreamResponse:
+    location = _step_url(result) if isinstance(result, Pending) else result.return_to
+    response = _see_other(location)
+    await outcome.write(request, response, result)
     return response
 
 
 # --- the login form ---------------------------------------------------------------------------
-
-
-def _outage(error: errors.GatewayError | None) -> bool:
-    # A failure behind the gateway is not about what the person typed: no field is marked
-    # invalid for it, and the page carries a reference they can quote to support.
-    return error is not None and error.status >= 500
 
 
 def _login_form(
@@ -96,20 +77,23 @@ def _login_form(
     if notice:
         key = f"notice.{notice}" if t.has(f"notice.{notice}") else f"error.{notice}"
         notice_text = t(key) if t.has(key) else None
+    # A failure behind the gateway is not about what the person typed: no field is marked
+    # invalid for it, and the page carries a reference they can quote to support.
+    outage = isinstance(error, errors.Outage)
     response = page(
         request,
         "login.html",
         status=error.status if error else 200,
-        csrf=request.app[SIGNING].csrf_token(ticket),
+        csrf=request.config_dict[SIGNING].csrf_token(ticket),
         username=username,
         return_to=return_to,
         notice=notice_text,
+        error_code=error.code if error else None,
         error_summary=message,
-        errors={error.field or "username": message}
-        if error and message and not _outage(error) else {},
-        error_reference=request[REQUEST_ID] if _outage(error) else None,
+        errors={error.field or "username": message} if error and message and not outage else {},
+        error_reference=request[REQUEST_ID] if outage else None,
     )
-    set_ticket(request, response, Purpose.FLOW, ticket)
+    outcome.anchor_flow(request, response, ticket)
     return with_retry_after(response, error) if error else response
 
 
@@ -121,16 +105,14 @@ async def login_page(request: web.Request) -> web.StreamResponse:
         # Without Redis no sign-in can finish: say so now (503, Retry-After) rather than offer
         # a form that would take the person's password only to fail. With a cookie, the reads
         # below ask Redis anyway and fail the same way.
-        await request.app[STORE].ping()
+        await request.config_dict[STORE].ping()
     if await current_session(request) is not None:
         return _see_other(return_to)
-    restarted = await request.app[SIGN_IN].notice(ticket)
+    restarted = await request.config_dict[SIGN_IN].notice(ticket)
     notice = request.query.get("notice")
     if restarted is not None:
         return _login_form(request, ticket or Ticket.new(), username=restarted.username,
                            return_to=restarted.return_to, notice=restarted.notice)
-    # The ticket exists before any Redis record does: it anchors the login form's CSRF token
-    # (login CSRF) without letting anonymous page views create state.
     return _login_form(request, ticket or Ticket.new(), return_to=return_to,
                        notice=notice if notice in _URL_NOTICES else None)
 
@@ -145,13 +127,13 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     username = form.get("username", "")
     try:
         context = request_context(request, form.get("encoded_data"))
-        outcome = await request.app[SIGN_IN].start(
+        result = await request.config_dict[SIGN_IN].start(
             username, form.get("password", ""), return_to, context, previous=ticket
         )
     except errors.GatewayError as error:
         return _login_form(request, ticket, username=username.strip()[:128],
                            return_to=return_to, error=error)
-    return await _finish(request, outcome)
+    return await _finish(request, result)
 
 
 @routes.post("/login/cancel")
@@ -159,30 +141,13 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     ticket = read_ticket(request, Purpose.FLOW)
     _require_csrf(request, form, ticket)
-    await request.app[SIGN_IN].cancel(ticket)
+    await request.config_dict[SIGN_IN].cancel(ticket)
     response = _see_other("/login")
-    clear_ticket(request, response, Purpose.FLOW)
+    outcome.end_flow(request, response)
     return response
 
 
 # --- challenge steps --------------------------------------------------------------------------
-
-
-def _step_context(request: web.Request, pending: Pending) -> dict[str, Any]:
-    prompt: Prompt = pending.prompt
-    context: dict[str, Any] = {
-        "prompt": prompt,
-        "challenge": prompt.challenge.value,
-        "csrf": request.app[SIGNING].csrf_token(pending.ticket),
-        "username": pending.flow.username,
-        "public": dict(prompt.public),
-    }
-    secret = prompt.public.get("secret_code")
-    if secret:
-        uri = totp_uri(secret, pending.flow.username, request.app[SETTINGS].brand_name)
-        context.update(otpauth_uri=uri, qr_svg=qr_svg(uri), secret_grouped=grouped(secret))
-    return context
-
 
 # Fields whose typed value comes back when the page is shown again with an error, so nobody
 # types their name twice. Passwords and one-time codes never do: a password must not sit in the
@@ -197,60 +162,73 @@ def _step_page(
     typed: dict[str, str] | None = None,
 ) -> web.StreamResponse:
     t = request[TRANSLATOR]
-    kept = {f.name: typed[f.name].strip()[: f.max_length] for f in pending.prompt.fields
+    prompt = pending.prompt
+    settings = request.config_dict[SETTINGS]
+    kept = {f.name: typed[f.name].strip()[: f.max_length] for f in prompt.fields
             if typed and f.kind in _KEPT_KINDS and f.name in typed}
     labels = {f.name: t(f"attribute.{f.name}") if t.has(f"attribute.{f.name}") else f.name
-              for f in pending.prompt.fields}
+              for f in prompt.fields}
     message = error_message(t, error, labels) if error else None
-    field = (error.field or pending.prompt.fields[0].name) if error and not _outage(error) else None
+    outage = isinstance(error, errors.Outage)
+    field = (error.field or prompt.fields[0].name) if error and not outage else None
+    context: dict[str, Any] = {
+        "prompt": prompt,
+        "challenge": prompt.challenge.value,
+        "csrf": request.config_dict[SIGNING].csrf_token(pending.ticket),
+        "username": pending.journey.username,
+        "public": dict(prompt.public),
+        **enrolment(prompt, pending.journey.username, settings.branding.name),
+    }
     response = page(
         request,
-        f"challenges/{pending.prompt.view}.html",
+        prompt.template,
         status=error.status if error else 200,
         labels=labels,
+        error_code=error.code if error else None,
         error_summary=message,
-        error_detail=error_detail(t, error, request.app[SETTINGS].password_policy)
-        if error else None,
+        error_detail=error_detail(t, error, settings.branding.password_policy) if error else None,
         errors={field: message} if field and message else {},
-        error_reference=request[REQUEST_ID] if _outage(error) else None,
+        error_reference=request[REQUEST_ID] if outage else None,
         values=kept,
-        **_step_context(request, pending),
+        **context,
     )
     return with_retry_after(response, error) if error else response
 
 
-@routes.get("/login/{view}")
+@routes.get(STEP_PATH)
 async def step_page(request: web.Request) -> web.StreamResponse:
-    pending = await request.app[SIGN_IN].current(read_ticket(request, Purpose.FLOW))
+    pending = await request.config_dict[SIGN_IN].current(read_ticket(request, Purpose.FLOW))
     if pending is None:
         return _see_other("/login")
-    if pending.prompt.view != request.match_info["view"]:
-        return _see_other(f"/login/{pending.prompt.view}")
+    if pending.prompt.step != request.match_info["step"]:
+        return _see_other(_step_url(pending))
     return _step_page(request, pending)
 
 
-@routes.post("/login/{view}")
+@routes.post(STEP_PATH)
 async def step_submit(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     ticket = read_ticket(request, Purpose.FLOW)
     _require_csrf(request, form, ticket)
-    sign_in = request.app[SIGN_IN]
+    sign_in = request.config_dict[SIGN_IN]
     try:
         context = request_context(request, form.get("encoded_data"))
-        outcome = await sign_in.answer(
-            ticket, form.get("challenge", ""), form, context, view=request.match_info["view"]
+        result = await sign_in.answer(
+            ticket, form.get("challenge", ""), form, context, step=request.match_info["step"]
         )
     except errors.GatewayError as error:
         if error.restart:
-            return _see_other("/login?notice=flow_expired" if error.code == "flow_expired"
-                             else "/login")
-        pending = await sign_in.current(ticket)
+            return _see_other("/login?notice=flow_expired"
+                              if isinstance(error, errors.FlowExpired) else "/login")
+        # The runner says where the flow stands; only a refusal from before it read the flow
+        # (another request holds the step) needs the flow read here.
+        pending = error.step if isinstance(error.step, Pending) else await sign_in.current(ticket)
         if pending is None:
             return _see_other("/login")
         if isinstance(error, errors.ChallengeMismatch):
-            return _see_other(f"/login/{pending.prompt.view}")
+            return _see_other(_step_url(pending))
         return _step_page(request, pending, error, typed=form)
-    return await _finish(request, outcome)
+    return await _finish(request, result)
 
 
 # --- signed in --------------------------------------------------------------------------------
@@ -261,14 +239,13 @@ async def home(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
         return _see_other("/login")
-    ticket, session = current
-    user = session.user
+    user = current.session.user
     return page(
         request,
         "signed-in.html",
         user=user,
         display_name=user.get("name") or user.get("email") or user.get("username") or "",
-        csrf=request.app[SIGNING].csrf_token(ticket),
+        csrf=request.config_dict[SIGNING].csrf_token(current.ticket),
     )
 
 
@@ -278,10 +255,6 @@ async def logout(request: web.Request) -> web.StreamResponse:
     ticket = read_ticket(request, Purpose.SESSION)
     if ticket is not None:
         _require_csrf(request, form, ticket)
-        await sign_out(request.app[SESSIONS], request.app[COGNITO], ticket,
-                       everywhere=form.get("everywhere") == "1")
     response = _see_other("/login?notice=signed_out")
-    clear_ticket(request, response, Purpose.SESSION)
-    clear_ticket(request, response, Purpose.FLOW)
-    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    await outcome.signed_out(request, response, everywhere=form.get("everywhere") == "1")
     return response

@@ -1,5 +1,6 @@
-"""Middlewares, outermost first: request context and security headers, then errors, then the
-API's CSRF header rule. Each one has a single job."""
+"""Middlewares, outermost first: request context and security headers, then errors (as pages;
+the API sub-application renders its own as JSON with :data:`json_errors`), then the session
+layer. Each one has a single job."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from yarl import URL
@@ -22,25 +24,24 @@ from gateway.keys import (
     STALE_COOKIES,
     TRANSLATOR,
 )
-from gateway.web.render import API_PREFIX, render_error
-from gateway.web.requests import clear_cookies, client_address
+from gateway.web.cookies import clear_cookies
+from gateway.web.render import error_page, json_error
+from gateway.web.requests import client_address
 
 log = logging.getLogger("gateway.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-# Routes under /auth/ that a browser may fetch without the X-CSRF header: documentation only.
-CSRF_HEADER_EXEMPT = frozenset({"/auth/openapi.json"})
-
 
 def _csp(request: web.Request) -> str:
     nonce = request[CSP_NONCE]
-    settings = request.app[SETTINGS]
+    settings = request.config_dict[SETTINGS]
     scripts = f"'nonce-{nonce}'"
-    if settings.advanced_security_script_url:
-        scripts += f" {settings.advanced_security_script_url}"
+    if settings.cognito.advanced_security_script_url:
+        scripts += f" {settings.cognito.advanced_security_script_url}"
     images = "'self' data:"
-    if settings.brand_logo_url and URL(settings.brand_logo_url).is_absolute():
-        images += f" {URL(settings.brand_logo_url).origin()}"
+    logo = settings.branding.logo_url
+    if logo and URL(logo).is_absolute():
+        images += f" {URL(logo).origin()}"
     return (
         f"default-src 'none'; script-src {scripts}; style-src 'self' 'nonce-{nonce}'; "
         f"img-src {images}; connect-src 'self'; form-action 'self'; "
@@ -57,7 +58,7 @@ def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["Content-Security-Policy"] = _csp(request)
-    if request.app[SETTINGS].cookie_secure:
+    if request.config_dict[SETTINGS].cookies.secure:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
 
 
@@ -78,7 +79,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     request[CSP_NONCE] = secrets.token_urlsafe(16)
     request[STALE_COOKIES] = set()
     request[CLIENT_IP] = client_address(request)
-    catalogs = request.app[CATALOGS]
+    catalogs = request.config_dict[CATALOGS]
     request[TRANSLATOR] = catalogs.translator(
         catalogs.negotiate(request.headers.get("Accept-Language"))
     )
@@ -103,41 +104,35 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     return response
 
 
-_HTTP_ERRORS: dict[int, type[errors.GatewayError]] = {
-    400: errors.InvalidRequest,
-    404: errors.NotFound,
-    405: errors.MethodNotAllowed,
-    413: errors.PayloadTooLarge,
-    415: errors.UnsupportedMediaType,
-}
+Renderer = Callable[[web.Request, errors.GatewayError], web.StreamResponse]
 
 
-@web.middleware
-async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except errors.GatewayError as error:
-        level = logging.WARNING if error.status >= 500 else logging.INFO
-        log.log(level, "refused: %s", error,
-                extra={"request_id": request[REQUEST_ID], "code": error.code})
-        return render_error(request, error)
-    except web.HTTPException as exc:
-        if exc.status < 400:
+def errors_as(render: Renderer) -> Any:
+    """A middleware that answers every refusal below it with ``render``: a gateway error as
+    itself, an HTTP error aiohttp raised (no route, body too large) as its gateway error, and
+    anything unforeseen as a 500 whose traceback goes to the log only."""
+
+    @web.middleware
+    async def refusals(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except errors.GatewayError as error:
+            level = logging.WARNING if isinstance(error, errors.Outage) else logging.INFO
+            log.log(level, "refused: %s", error,
+                    extra={"request_id": request[REQUEST_ID], "code": error.code})
+            return render(request, error)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return render(request, errors.for_http_status(exc.status))
+        except (asyncio.CancelledError, KeyboardInterrupt):
             raise
-        mapped = _HTTP_ERRORS.get(exc.status, errors.InvalidRequest)
-        return render_error(request, mapped(f"HTTP {exc.status}"))
-    except (asyncio.CancelledError, KeyboardInterrupt):
-        raise
-    except Exception:
-        log.exception("unhandled error", extra={"request_id": request[REQUEST_ID]})
-        return render_error(request, errors.GatewayError("unhandled error"))
+        except Exception:
+            log.exception("unhandled error", extra={"request_id": request[REQUEST_ID]})
+            return render(request, errors.GatewayError("unhandled error"))
+
+    return refusals
 
 
-@web.middleware
-async def api_csrf_header(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every API call must carry ``X-CSRF: 1``. A cross-site page cannot add a custom header
-    without a CORS preflight, which we never grant, so this alone stops cross-site calls."""
-    needs_header = request.path.startswith(API_PREFIX) and request.path not in CSRF_HEADER_EXEMPT
-    if needs_header and request.headers.get("X-CSRF") != "1":
-        raise errors.CsrfFailed("missing X-CSRF header")
-    return await handler(request)
+error_pages = errors_as(error_page)
+json_errors = errors_as(json_error)

@@ -11,12 +11,6 @@ from gateway.errors import GatewayError
 from gateway.keys import CSP_NONCE, PAGES, REQUEST_ID, SETTINGS, TRANSLATOR
 from gateway.web.i18n import Translator
 
-API_PREFIX = "/auth/"
-
-
-def wants_json(request: web.Request) -> bool:
-    return request.path.startswith(API_PREFIX)
-
 
 def error_message(t: Translator, error: GatewayError, labels: dict[str, str] | None = None) -> str:
     """The sentence a person sees for an error, in their language."""
@@ -44,7 +38,7 @@ def page(
     request: web.Request, template: str, *, status: int = 200, **context: Any
 ) -> web.Response:
     t = request[TRANSLATOR]
-    body = request.app[PAGES].render(
+    body = request.config_dict[PAGES].render(
         template,
         {
             "t": t,
@@ -53,6 +47,7 @@ def page(
             "request_id": request[REQUEST_ID],
             "errors": {},
             "error_summary": None,
+            "error_code": None,  # the stable code of the error shown, for scripts and tests
             "values": {},  # what the person typed, shown again with an error
             **context,
         },
@@ -69,7 +64,8 @@ def with_retry_after(response: web.StreamResponse, error: GatewayError) -> web.S
 def error_page(request: web.Request, error: GatewayError) -> web.StreamResponse:
     t = request[TRANSLATOR]
     response = page(
-        request, "error.html", status=error.status, message=error_message(t, error), error=error
+        request, "error.html", status=error.status, message=error_message(t, error), error=error,
+        error_code=error.code,
     )
     return with_retry_after(response, error)
 
@@ -83,7 +79,7 @@ def json_body(request: web.Request, error: GatewayError) -> dict[str, Any]:
     }
     if error.field:
         body["field"] = error.field
-    detail = error_detail(t, error, request.app[SETTINGS].password_policy)
+    detail = error_detail(t, error, request.config_dict[SETTINGS].branding.password_policy)
     if detail:
         body["detail"] = detail
     if error.retry_after is not None:
@@ -96,7 +92,3 @@ def json_body(request: web.Request, error: GatewayError) -> dict[str, Any]:
 def json_error(request: web.Request, error: GatewayError) -> web.StreamResponse:
     response = web.json_response(json_body(request, error), status=error.status)
     return with_retry_after(response, error)
-
-
-def render_error(request: web.Request, error: GatewayError) -> web.StreamResponse:
-    return json_error(request, error) if wants_json(request) else error_page(request, error)

@@ -13,7 +13,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
-from gateway.config import Settings
+from gateway.config import BrandingSettings, CognitoSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
 _PACKAGE = Path(__file__).parent.parent  # gateway/
@@ -34,10 +34,10 @@ def _static_versions() -> dict[str, str]:
 
 
 class Pages:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, branding: BrandingSettings, cognito: CognitoSettings) -> None:
         directories = [default_template_dir()]
-        if settings.template_dir is not None:
-            directories.insert(0, settings.template_dir)
+        if branding.template_dir is not None:
+            directories.insert(0, branding.template_dir)
         self._env = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(d)) for d in directories]),
             autoescape=True,
@@ -48,17 +48,17 @@ class Pages:
         versions = _static_versions()
         self._env.globals.update(
             brand={
-                "name": settings.brand_name,
-                "logo_url": settings.brand_logo_url,
-                "color": settings.brand_color,
+                "name": branding.name,
+                "logo_url": branding.logo_url,
+                "color": branding.color,
             },
             static=lambda name: f"/static/{name}?v={versions.get(name, '0')}",
             advanced_security={
-                "script_url": settings.advanced_security_script_url,
-                "user_pool_id": settings.user_pool_id,
-                "client_id": settings.client_id,
+                "script_url": cognito.advanced_security_script_url,
+                "user_pool_id": cognito.user_pool_id,
+                "client_id": cognito.client_id,
             },
-            password_policy=settings.password_policy,
+            password_policy=branding.password_policy,
         )
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:

@@ -11,48 +11,30 @@ and the tests driving it must share one loop. That is also why this directory ha
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest_asyncio
 from aiohttp import web
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from gateway.app import create_app
 from gateway.config import load_settings
-from tests.browser.watch import Watched, watch
-from tests.gateway.conftest import environment
+from tests.browser.watch import OpenPage, Serve, Watched, watch
+from tests.chromium import chromium
+from tests.demo import environment
 from tests.gateway.hooks import EmulatorHooks, fresh_hooks
 from tests.servers import EmulatorProcess, RedisServer
 
-CHROMIUM = "/usr/bin/chromium"
-# Debian's Chromium, not a Playwright download. The flags keep it from phoning home (updates,
-# sync, field trials) and from needing a GPU or a sandbox the test machine does not provide.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGE_TIMEOUT_MS = 10_000
 COLLECTOR_SCRIPT = Path(__file__).with_name("collector.js")
-
-Serve = Callable[..., Awaitable[str]]
-OpenPage = Callable[..., Awaitable[Watched]]
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        await chromium.close()
+    async with chromium() as shared:
+        yield shared
 
 
 @pytest_asyncio.fixture(loop_scope="session")

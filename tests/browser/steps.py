@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
+from tests.demo import TOTP_USER, name_of
 from tests.gateway.hooks import EmulatorHooks
 
-TOTP_USER = "totp-user"
-TOTP_USER_NAME = "Tess Totp"
+TOTP_USER_NAME = name_of(TOTP_USER)
 CODE_PAGE = "/login/authenticator-code"
 
 

@@ -9,17 +9,15 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from tests.browser.conftest import OpenPage, Serve
 from tests.browser.steps import (
-    TOTP_USER,
     current_totp,
     expect_code_page,
     expect_signed_in,
     submit_code,
     submit_password,
 )
-from tests.browser.watch import Watched
-from tests.gateway.conftest import CLIENT, PASSWORD, POOL
+from tests.browser.watch import OpenPage, Serve, Watched
+from tests.demo import CLIENT, PASSWORD, POOL, TOTP_USER
 from tests.gateway.hooks import EmulatorHooks
 from tests.servers import free_port
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.browser.conftest import OpenPage, Serve
-from tests.browser.steps import TOTP_USER, current_totp, expect_code_page, expect_signed_in
-from tests.gateway.conftest import PASSWORD
+from tests.browser.steps import current_totp, expect_code_page, expect_signed_in
+from tests.browser.watch import OpenPage, Serve
+from tests.demo import PASSWORD, TOTP_USER
 from tests.gateway.hooks import EmulatorHooks
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]

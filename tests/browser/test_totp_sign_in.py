@@ -9,16 +9,15 @@ from typing import Any
 import pytest
 from playwright.async_api import BrowserContext, Page
 
-from tests.browser.conftest import OpenPage, Serve
 from tests.browser.steps import (
-    TOTP_USER,
     current_totp,
     expect_code_page,
     expect_signed_in,
     submit_code,
     submit_password,
 )
-from tests.gateway.conftest import PASSWORD
+from tests.browser.watch import OpenPage, Serve
+from tests.demo import PASSWORD, TOTP_USER
 from tests.gateway.hooks import EmulatorHooks
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]

@@ -3,6 +3,7 @@ errors and Content-Security-Policy violations, kept across navigations."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,12 @@ class Watched:
         return [*self.console_errors, *self.script_errors,
                 *(f"CSP {v['directive']} blocked {v['blocked']} on {v['page']}"
                   for v in self.violations)]
+
+
+# What the fixtures in conftest.py hand a test: ``serve_gateway(**overrides)`` starts a gateway
+# and returns its base URL; ``open_page(base_url, **context_options)`` opens a watched page.
+Serve = Callable[..., Awaitable[str]]
+OpenPage = Callable[..., Awaitable[Watched]]
 
 
 async def watch(context: BrowserContext) -> Watched:

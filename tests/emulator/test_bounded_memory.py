@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cognito_emulator import sessions as sessions_module
+from cognito_emulator import auth_sessions as sessions_module
+from cognito_emulator.auth_sessions import SessionStore
+from cognito_emulator.challenge_state import SoftwareTokenMfaState
 from cognito_emulator.clock import Clock
 from cognito_emulator.entropy import Entropy
 from cognito_emulator.errors import NotAuthorized
-from cognito_emulator.sessions import SessionStore
 
 
 def test_ended_and_expired_sessions_are_forgotten_beyond_the_bound(
@@ -19,8 +20,8 @@ def test_ended_and_expired_sessions_are_forgotten_beyond_the_bound(
     store = SessionStore(Clock(lambda: now[0]), Entropy())
 
     def issue() -> str:
-        return store.issue(pool_id="p", client_id="c", username="u", challenge="SMS_MFA",
-                           validity_minutes=3).token
+        return store.issue(pool_id="p", client_id="c", username="u",
+                           state=SoftwareTokenMfaState(), validity_minutes=3).token
 
     first = issue()
     store.consume(store.resolve(first))

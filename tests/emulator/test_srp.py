@@ -17,6 +17,7 @@ from pycognito.aws_srp import AWSSRP
 
 import cognito_srp
 from cognito_emulator.entropy import PinnedSrpEntropy
+from cognito_emulator.seed import parse_seed
 from cognito_emulator.state import Emulator
 from tests.emulator.helpers import (
     ALIAS_USER,
@@ -206,7 +207,7 @@ def _vector_emulator(case: str, attempts: int) -> Emulator:
     }]}
     entropy = PinnedSrpEntropy([int(inputs["b_hex"], 16)] * attempts,
                                [base64.b64decode(inputs["SECRET_BLOCK"])] * attempts)
-    emulator = Emulator(seed, entropy=entropy)
+    emulator = Emulator(parse_seed(seed), entropy=entropy)
     signed_at = cognito_srp.parse_timestamp(inputs["TIMESTAMP"])
     assert signed_at is not None
     emulator.clock.set_offset(signed_at.timestamp() - time.time())

@@ -3,7 +3,7 @@ and the gateway app served over HTTP with its own aiobotocore client. Nothing is
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -12,22 +12,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from gateway.app import create_app
 from gateway.config import Settings, load_settings
-from tests.gateway.drivers import HtmlDriver, JsonDriver, drive
+from tests.demo import environment
+from tests.gateway.drivers import GatewayFactory, HtmlDriver, JsonDriver, drive
 from tests.gateway.hooks import EmulatorHooks, fresh_hooks
 from tests.servers import EmulatorProcess, RedisServer
-
-PASSWORD = "Demo-Passw0rd!"
-TEMPORARY_PASSWORD = "Temp-Passw0rd!"
-POOL = "us-east-1_DemoPool01"
-CLIENT = "1demogatewayclient00000001"
-SECRET = "1demogatewayclientsecret0000000000000000000000000001"
-PUBLIC_CLIENT = "3demopublicclient000000003"
-MFA_POOL = "us-east-1_DemoPool02"
-MFA_CLIENT = "2demogatewayclient00000002"
-MFA_SECRET = "2demogatewayclientsecret0000000000000000000000000002"
-SIGNING_KEY = "test-signing-key-0123456789abcdefghijklmnop"
-
-GatewayFactory = Callable[..., Awaitable[TestClient]]
 
 
 @pytest.fixture
@@ -36,22 +24,6 @@ async def hooks(emulator: EmulatorProcess, redis_server: RedisServer) -> AsyncIt
 ]:
     async with fresh_hooks(emulator, redis_server) as emulator_hooks:
         yield emulator_hooks
-
-
-def environment(
-    emulator: EmulatorProcess, redis_server: RedisServer, **overrides: str
-) -> dict[str, str]:
-    env = {
-        "GATEWAY_REDIS_URL": redis_server.url,
-        "GATEWAY_SECRET_KEYS": SIGNING_KEY,
-        "GATEWAY_USER_POOL_ID": POOL,
-        "GATEWAY_CLIENT_ID": CLIENT,
-        "GATEWAY_CLIENT_SECRET": SECRET,
-        "GATEWAY_COGNITO_ENDPOINT": emulator.url,
-        "GATEWAY_BRAND_NAME": "Demo App",
-    }
-    env.update({f"GATEWAY_{key.upper()}": value for key, value in overrides.items()})
-    return {k: v for k, v in env.items() if v != ""}
 
 
 @pytest.fixture

@@ -7,15 +7,19 @@ suite shows the two faces share one flow.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.html import Page
+from tests.gateway.html import Page, error_code
 
 API_HEADERS = {"X-CSRF": "1"}
+
+# What the ``make_gateway`` fixture hands a test: demo configuration plus overrides -> a client.
+GatewayFactory = Callable[..., Awaitable[TestClient]]
 
 
 @dataclass
@@ -47,8 +51,9 @@ class Driver(Protocol):
 
 # --- hosted pages ---------------------------------------------------------------------------
 
-# The error summary's sentence -> error code, from the English catalog.
-def _error_codes() -> dict[str, str]:
+# The login page's notice (why the person is back at the start) carries no code: its sentence ->
+# the code whose message it is, from the English catalog.
+def _notice_codes() -> dict[str, str]:
     import json
     from pathlib import Path
 
@@ -60,7 +65,7 @@ def _error_codes() -> dict[str, str]:
             and key != "error.summary"}
 
 
-_ERRORS = _error_codes()
+_NOTICES = _notice_codes()
 
 
 class HtmlDriver:
@@ -101,12 +106,8 @@ class HtmlDriver:
         return self._read(page, str(response.url.path))
 
     def _read(self, page: Page, location: str) -> Step:
-        error = None
-        if "error-summary" in page.by_id:
-            summary = page.by_id["error-summary"]
-            error = next((code for text, code in _ERRORS.items() if text in summary),
-                         "invalid_request")
-        notice = next((code for text, code in _ERRORS.items()
+        error = error_code(page)  # the error summary's, or the error page's
+        notice = next((code for text, code in _NOTICES.items()
                        if any(a.get("class") == "notice" for a in page.elements_named("p"))
                        and text in page.text), None)
         if location.startswith("/login/"):

@@ -1,4 +1,5 @@
-"""Reading the hosted pages the way a browser would: forms, their fields, and visible text."""
+"""Reading the hosted pages the way a browser would: forms, their fields, and visible text; and
+which error a page shows, by its stable code rather than its wording."""
 
 from __future__ import annotations
 
@@ -108,3 +109,16 @@ class Page:
 
     def elements_named(self, tag: str) -> list[dict[str, str]]:
         return [attributes for name, attributes in self.elements if name == tag]
+
+
+def error_code(page: Page | str) -> str | None:
+    """The code of the error a page shows (``invalid_code``, ``csrf_failed``...), from the
+    ``data-error-code`` on the element carrying its message (the error summary, or the error
+    page's alert), or None when it shows none. Tests that only need to know *which* error read
+    this, so a change of wording breaks only the tests about wording."""
+    if isinstance(page, str):
+        page = Page.parse(0, "", page, {})
+    codes = [attributes["data-error-code"] for _, attributes in page.elements
+             if "data-error-code" in attributes]
+    assert len(codes) <= 1, f"{page.url} shows more than one error: {codes}"
+    return codes[0] if codes else None

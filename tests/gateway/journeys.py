@@ -12,16 +12,8 @@ import aiohttp
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.conftest import (
-    MFA_CLIENT,
-    MFA_POOL,
-    MFA_SECRET,
-    PASSWORD,
-    POOL,
-    TEMPORARY_PASSWORD,
-    GatewayFactory,
-)
-from tests.gateway.drivers import Driver, HtmlDriver, JsonDriver, Step
+from tests.demo import MFA_CLIENT, MFA_POOL, MFA_SECRET, PASSWORD, POOL, TEMPORARY_PASSWORD
+from tests.gateway.drivers import Driver, GatewayFactory, HtmlDriver, JsonDriver, Step
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.observe import CognitoTraffic, cognito_client, set_cookies
 

@@ -13,11 +13,9 @@ from aiohttp.test_utils import TestClient
 
 from cognito_srp import secret_hash
 from gateway.keys import COGNITO_CLIENT
-from tests.gateway.conftest import CLIENT, PASSWORD, PUBLIC_CLIENT, SECRET, GatewayFactory
-from tests.gateway.drivers import JsonDriver
+from tests.demo import ALIAS_ID, CLIENT, PASSWORD, PUBLIC_CLIENT, SECRET
+from tests.gateway.drivers import GatewayFactory, JsonDriver
 from tests.gateway.hooks import EmulatorHooks
-
-ALIAS_ID = "7d3f0c4e-2b1a-4c5d-9e8f-a1b2c3d4e5f6"
 
 
 def observe(gateway: TestClient) -> list[tuple[str, dict[str, Any]]]:

@@ -14,21 +14,22 @@ import pyotp
 import pytest
 from aiobotocore.session import get_session
 
-from tests.gateway.conftest import (
+from tests.demo import (
     CLIENT,
     MFA_CLIENT,
     MFA_POOL,
     MFA_SECRET,
     PASSWORD,
     POOL,
-    GatewayFactory,
+    SESSION_VALIDITY_SECONDS,
+    TOTP_SECRET,
 )
-from tests.gateway.drivers import Driver, HtmlDriver, JsonDriver, Step, drive
+from tests.gateway.drivers import Driver, GatewayFactory, HtmlDriver, JsonDriver, Step, drive
 from tests.gateway.hooks import EmulatorHooks
+from tests.gateway.html import error_code
 
 # The demo pool's clients keep a Cognito Session for 3 minutes (AuthSessionValidity).
-PAST_SESSION_VALIDITY = 3 * 60 + 1
-TOTP_USER_SECRET = "MRSW23ZNORXXI4BNOVZWK4RNONSWG4TF"  # totp-user's, from the demo seed
+PAST_SESSION_VALIDITY = SESSION_VALIDITY_SECONDS + 1
 TOTP_STEP = 30
 
 FLOW_EXPIRED_TEXT = "That took too long, please sign in again."
@@ -54,7 +55,7 @@ async def wrong_totp(hooks: EmulatorHooks) -> str:
     """A six-digit code the emulator refuses for totp-user: not the code of the current time
     step, nor of the steps either side that RFC 6238 drift lets through."""
     now = await emulator_now(hooks)
-    totp = pyotp.TOTP(TOTP_USER_SECRET)
+    totp = pyotp.TOTP(TOTP_SECRET)
     return other_code(*(totp.at(int(now) + drift * TOTP_STEP) for drift in (-1, 0, 1)))
 
 
@@ -76,12 +77,13 @@ def redirected_to(driver: HtmlDriver, path: str) -> bool:
     return posted.status == 303 and posted.headers["Location"].split("?")[0] == path
 
 
-def code_error_shown(step: Step, text: str) -> None:
+def code_error_shown(step: Step, code: str) -> None:
     """The HTML face shows the error in the summary (announced) and next to the code field."""
     assert step.page is not None
+    assert error_code(step.page) == code
     summary = step.page.by_id.get("error-summary", "")
-    assert text in summary
-    assert step.page.by_id.get("f-code-error") == text
+    at_field = step.page.by_id.get("f-code-error")
+    assert at_field and at_field in summary, "the same message at the field as in the summary"
     (code_input,) = [e for e in step.page.elements_named("input") if e.get("name") == "code"]
     assert code_input.get("aria-invalid") == "true"
     assert any(e.get("id") == "error-summary" and e.get("role") == "alert"
@@ -146,7 +148,7 @@ async def test_wrong_code_then_right_code_on_the_same_flow(
 
     assert (refused.status, refused.error, refused.view) == (400, "invalid_code", view)
     if isinstance(driver, HtmlDriver):
-        code_error_shown(refused, INVALID_CODE_TEXT)
+        code_error_shown(refused, "invalid_code")
         assert refused.page is not None
         assert refused.page.form(f"/login/{view}").fields["challenge"] == step.challenge
     else:
@@ -208,7 +210,7 @@ async def test_totp_code_already_used_waits_for_the_next_one(
     assert (replay.status, replay.error, replay.view) == (400, "code_already_used",
                                                           "authenticator-code")
     if isinstance(driver, HtmlDriver):
-        code_error_shown(replay, ALREADY_USED_TEXT)
+        code_error_shown(replay, "code_already_used")
     else:
         assert replay.parameters["message"] == ALREADY_USED_TEXT
     await hooks.advance(TOTP_STEP)  # the authenticator app shows its next code
@@ -323,7 +325,7 @@ async def test_answer_after_sign_in_completed_makes_no_cognito_call(
         assert step.page is not None
         replayed = await driver.submit(step.page, "/login/sms-code", {"code": code})
         assert replayed.status == 403
-        assert "This form has expired." in await replayed.text()
+        assert error_code(await replayed.text()) == "csrf_failed"
     else:
         again = await driver.answer(step, {"code": code})
         assert (again.status, again.error) == (410, "flow_expired")

@@ -9,7 +9,7 @@ import jsonschema
 from aiohttp.test_utils import TestClient
 from openapi_spec_validator import validate
 
-from tests.gateway.conftest import PASSWORD
+from tests.demo import PASSWORD
 from tests.gateway.drivers import API_HEADERS
 from tests.gateway.hooks import EmulatorHooks
 

@@ -20,21 +20,15 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pyotp
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 import cognito_emulator.errors as cognito_messages
 from gateway.web.contrast import TEXT_MINIMUM, contrast_ratio
 from gateway.web.i18n import Catalogs
 from gateway.web.qr import qr_svg
-from tests.gateway.conftest import (
-    MFA_CLIENT,
-    MFA_POOL,
-    MFA_SECRET,
-    PASSWORD,
-    TEMPORARY_PASSWORD,
-    GatewayFactory,
-)
-from tests.gateway.drivers import HtmlDriver, JsonDriver, Step
+from tests.chromium import chromium
+from tests.demo import MFA_CLIENT, MFA_POOL, MFA_SECRET, PASSWORD, TEMPORARY_PASSWORD
+from tests.gateway.drivers import GatewayFactory, HtmlDriver, JsonDriver, Step
 from tests.gateway.hooks import EmulatorHooks
 
 LOCALES = Path(__file__).parents[2] / "gateway" / "web" / "locales"
@@ -635,7 +629,6 @@ async def test_every_word_on_every_page_comes_from_the_catalog(
 
 # --- in a real browser: the pages the keyboard walk in tests/browser does not visit ----------
 
-CHROMIUM = "/usr/bin/chromium"
 SMALL_SCREEN = {"width": 320, "height": 640}
 
 # Every element holding text, its computed colour, and the first opaque background behind it.
@@ -714,13 +707,8 @@ async def test_pages_fit_320px_and_keep_aa_contrast_in_both_colour_schemes(
     views = ["login, refused", "choose-mfa", "new-password", "setup-authenticator"]
     ports = [(await make_gateway(**(MFA_POOL_GATEWAY if view.startswith("setup-") else {}))).port
              for view in views]
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            found = await asyncio.gather(*(_small_screen_problems(browser, port, view)
-                                           for port, view in zip(ports, views, strict=True)))
-        finally:
-            await browser.close()
+    # On this test's own event loop, which its gateways run on too.
+    async with chromium() as browser:
+        found = await asyncio.gather(*(_small_screen_problems(browser, port, view)
+                                       for port, view in zip(ports, views, strict=True)))
     assert [problem for problems in found for problem in problems] == []

@@ -10,14 +10,13 @@ import logging
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.conftest import PASSWORD, PUBLIC_CLIENT, GatewayFactory
-from tests.gateway.drivers import API_HEADERS
+from tests.demo import BLOCKED_IP, PASSWORD, PUBLIC_CLIENT
+from tests.gateway.drivers import API_HEADERS, GatewayFactory
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.observe import RedisView
 from tests.servers import RedisServer
 
 PEER = "127.0.0.1"  # the test client's address, as the gateway sees it
-BLOCKED = "203.0.113.66"  # on the demo pool's adaptive block list
 
 # (trusted proxies, X-Forwarded-For headers, the client IP Cognito must be told)
 MATRIX = [
@@ -79,7 +78,7 @@ async def test_an_address_on_cognitos_block_list_counts_only_through_a_trusted_p
     async def sign_in(gateway: TestClient) -> int:
         response = await gateway.post(
             "/auth/login", json={"username": "password-user", "password": PASSWORD},
-            headers={**API_HEADERS, "X-Forwarded-For": BLOCKED})
+            headers={**API_HEADERS, "X-Forwarded-For": BLOCKED_IP})
         return response.status
 
     # Straight from the internet, the header is the client's own claim and means nothing.
@@ -87,7 +86,7 @@ async def test_an_address_on_cognitos_block_list_counts_only_through_a_trusted_p
     # Through our proxy it is the client's address, and Cognito's risk rules refuse it.
     assert await sign_in(await make_gateway(trusted_proxies="127.0.0.1/32")) == 401
     blocked = (await hooks.calls("InitiateAuth"))[-1]
-    assert (blocked["effective_ip"], blocked["error"]) == (BLOCKED, "NotAuthorizedException")
+    assert (blocked["effective_ip"], blocked["error"]) == (BLOCKED_IP, "NotAuthorizedException")
 
 
 async def test_a_public_client_sends_the_ip_but_cognito_does_not_honour_it(
@@ -97,9 +96,9 @@ async def test_a_public_client_sends_the_ip_but_cognito_does_not_honour_it(
                                  trusted_proxies="127.0.0.1/32")
     response = await gateway.post(
         "/auth/login", json={"username": "password-user", "password": PASSWORD},
-        headers={**API_HEADERS, "X-Forwarded-For": BLOCKED})
+        headers={**API_HEADERS, "X-Forwarded-For": BLOCKED_IP})
     # Cognito judges by the gateway's own address instead, which is not blocked.
     assert response.status == 200
     for call in await hooks.calls("InitiateAuth"):
-        assert call["user_context_data"]["IpAddress"] == BLOCKED
+        assert call["user_context_data"]["IpAddress"] == BLOCKED_IP
         assert (call["ip_honoured"], call["effective_ip"]) == (False, PEER)

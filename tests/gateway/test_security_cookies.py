@@ -15,8 +15,8 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from gateway.security.signing import Purpose, Signing, Ticket
-from tests.gateway.conftest import PASSWORD, SIGNING_KEY, GatewayFactory
-from tests.gateway.drivers import API_HEADERS, Driver, HtmlDriver, JsonDriver
+from tests.demo import PASSWORD, SIGNING_KEY
+from tests.gateway.drivers import API_HEADERS, Driver, GatewayFactory, HtmlDriver, JsonDriver
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.observe import SetCookie, jar_value, set_cookies
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient
 
-from gateway.web.middleware import CSRF_HEADER_EXEMPT
-from tests.gateway.conftest import PASSWORD, GatewayFactory
-from tests.gateway.drivers import API_HEADERS, HtmlDriver, JsonDriver, Step
+from gateway.web.api import CSRF_HEADER_EXEMPT
+from tests.demo import PASSWORD
+from tests.gateway.drivers import API_HEADERS, GatewayFactory, HtmlDriver, JsonDriver, Step
 from tests.gateway.hooks import EmulatorHooks
-from tests.gateway.html import Page
+from tests.gateway.html import Page, error_code
 from tests.gateway.journeys import STEP_VIEWS, reach
 from tests.gateway.observe import jar_value
 
@@ -79,7 +79,7 @@ async def test_every_step_refuses_a_missing_or_foreign_token(
     for forged in (without(fields, "csrf"), {**fields, "csrf": foreign}):
         response = await driver.post(action, forged)
         assert response.status == 403, forged
-        assert "This form has expired" in await response.text()
+        assert error_code(await response.text()) == "csrf_failed"
     # "Start over" is a form too, and cancelling someone's sign-in is a state change.
     cancel = step.page.form("/login/cancel").fields
     for forged in (without(cancel, "csrf"), {**cancel, "csrf": foreign}):
@@ -115,15 +115,18 @@ async def test_logout_refuses_a_missing_or_foreign_token(
 
 
 def api_routes(client: TestClient) -> list[tuple[str, str]]:
-    """Every (method, path) the running app serves under /auth/, read from its router."""
+    """Every (method, path) the running app serves under /auth/, read from its router (the
+    routes of mounted sub-applications included, with their prefix)."""
     found = []
-    for resource in client.server.app.router.resources():
-        info = resource.get_info()
+    for route in client.server.app.router.routes():
+        if route.resource is None:
+            continue
+        info = route.resource.get_info()
         path = info.get("path") or info.get("formatter", "")
         if not path.startswith("/auth/"):
             continue
         concrete = path.replace("{", "").replace("}", "")  # any value for a placeholder
-        found += [(route.method, concrete) for route in resource]
+        found.append((route.method, concrete))
     return found
 
 

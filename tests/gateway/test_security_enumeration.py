@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from cognito_srp import secret_hash
 from gateway.web.i18n import Catalogs
-from tests.gateway.conftest import CLIENT, PASSWORD, SECRET
+from tests.demo import CLIENT, PASSWORD, SECRET
 from tests.gateway.drivers import API_HEADERS, HtmlDriver
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.observe import cognito_client

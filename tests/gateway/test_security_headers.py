@@ -10,15 +10,8 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.conftest import (
-    MFA_CLIENT,
-    MFA_POOL,
-    MFA_SECRET,
-    PASSWORD,
-    TEMPORARY_PASSWORD,
-    GatewayFactory,
-)
-from tests.gateway.drivers import API_HEADERS, HtmlDriver, JsonDriver
+from tests.demo import MFA_CLIENT, MFA_POOL, MFA_SECRET, PASSWORD, TEMPORARY_PASSWORD
+from tests.gateway.drivers import API_HEADERS, GatewayFactory, HtmlDriver, JsonDriver
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.html import Page
 from tests.gateway.journeys import STEP_VIEWS, create_user, reach

@@ -10,8 +10,8 @@ import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.conftest import PASSWORD, GatewayFactory
-from tests.gateway.drivers import API_HEADERS, HtmlDriver, JsonDriver, Step
+from tests.demo import PASSWORD
+from tests.gateway.drivers import API_HEADERS, GatewayFactory, HtmlDriver, JsonDriver, Step
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.observe import RedisView, jar_value
 from tests.servers import RedisServer

@@ -10,7 +10,8 @@ import logging
 import pytest
 
 from cognito_srp import secret_hash
-from tests.gateway.conftest import CLIENT, MFA_CLIENT, MFA_SECRET, SECRET, GatewayFactory
+from tests.demo import CLIENT, MFA_CLIENT, MFA_SECRET, SECRET
+from tests.gateway.drivers import GatewayFactory
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.journeys import SECOND_SETUP_USER, every_demo_flow
 from tests.gateway.observe import jwts_in, leaked

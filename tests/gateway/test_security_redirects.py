@@ -9,8 +9,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.conftest import PASSWORD, GatewayFactory
-from tests.gateway.drivers import API_HEADERS, HtmlDriver
+from tests.demo import PASSWORD
+from tests.gateway.drivers import API_HEADERS, GatewayFactory, HtmlDriver
 from tests.gateway.hooks import EmulatorHooks
 
 SITE = "https://gateway.example"

@@ -8,7 +8,7 @@ import asyncio
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.conftest import PASSWORD
+from tests.demo import PASSWORD
 from tests.gateway.drivers import API_HEADERS, HtmlDriver, JsonDriver
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.observe import jar_value, set_cookies

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import dataclasses
 import time
 
 import pytest
@@ -14,8 +13,8 @@ from aiohttp.test_utils import TestClient
 from botocore.exceptions import ClientError
 
 from cognito_srp import secret_hash
-from tests.gateway.conftest import CLIENT, PASSWORD, SECRET, GatewayFactory, environment
-from tests.gateway.drivers import API_HEADERS, HtmlDriver, JsonDriver
+from tests.demo import CLIENT, PASSWORD, SECRET, environment
+from tests.gateway.drivers import API_HEADERS, GatewayFactory, HtmlDriver, JsonDriver
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.observe import (
     CognitoTraffic,
@@ -130,10 +129,10 @@ async def test_idle_timeout_slides_and_the_absolute_cap_ends_even_a_busy_session
 ) -> None:
     from gateway.config import load_settings
 
-    settings = dataclasses.replace(
-        load_settings(environment(emulator, redis_server)),
-        session_idle_timeout=IDLE, session_absolute_timeout=ABSOLUTE,
-    )
+    settings = load_settings(environment(emulator, redis_server))
+    settings = settings.model_copy(update={"lifetimes": settings.lifetimes.model_copy(
+        update={"session_idle": IDLE, "session_absolute": ABSOLUTE},
+    )})
     busy, idle = JsonDriver(await make_gateway(settings)), JsonDriver(await make_gateway(settings))
     assert (await idle.login("password-user", PASSWORD)).signed_in
     assert (await busy.login("password-user", PASSWORD)).signed_in

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gateway.conftest import GatewayFactory
+from tests.gateway.drivers import GatewayFactory
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.journeys import every_demo_flow
 from tests.gateway.observe import RedisView, jwts_in, leaked

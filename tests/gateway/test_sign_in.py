@@ -7,15 +7,8 @@ import pyotp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.gateway.conftest import (
-    MFA_CLIENT,
-    MFA_POOL,
-    MFA_SECRET,
-    PASSWORD,
-    TEMPORARY_PASSWORD,
-    GatewayFactory,
-)
-from tests.gateway.drivers import Driver, HtmlDriver, JsonDriver
+from tests.demo import MFA_CLIENT, MFA_POOL, MFA_SECRET, PASSWORD, TEMPORARY_PASSWORD
+from tests.gateway.drivers import Driver, GatewayFactory, HtmlDriver, JsonDriver
 from tests.gateway.hooks import EmulatorHooks
 
 

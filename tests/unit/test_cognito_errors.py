@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.cognito.client import translate
+from gateway.cognito.errors import translate
+
+RESPOND = "respond_to_auth_challenge"
 
 CASES = [
     ("NotAuthorizedException", "Incorrect username or password.", "invalid_credentials"),
@@ -46,7 +48,7 @@ CASES = [
 
 @pytest.mark.parametrize(("code", "message", "expected"), CASES)
 def test_translation(code: str, message: str, expected: str) -> None:
-    error = translate(code, message, 400)
+    error = translate(RESPOND, code, message, 400)
     assert error.code == expected
     # Cognito's words never travel on: they can tell a stranger whether an account exists.
     assert error.detail is None
@@ -62,12 +64,27 @@ def test_translation(code: str, message: str, expected: str) -> None:
     ],
 )
 def test_a_refused_password_names_only_the_rule(message: str, rule: str | None) -> None:
-    error = translate("InvalidPasswordException", message, 400)
+    error = translate(RESPOND, "InvalidPasswordException", message, 400)
     assert (error.code, error.field, error.detail) == ("invalid_password", "new_password", rule)
 
 
 def test_restart_and_retry_hints() -> None:
-    assert translate("NotAuthorizedException", "Invalid session for the user.", 400).restart
-    assert not translate("CodeMismatchException", "", 400).restart
-    assert translate("CodeMismatchException", "", 400).field == "code"
-    assert translate("TooManyRequestsException", "", 400).retry_after is not None
+    assert translate(RESPOND, "NotAuthorizedException", "Invalid session for the user.",
+                     400).restart
+    assert not translate(RESPOND, "CodeMismatchException", "", 400).restart
+    assert translate(RESPOND, "CodeMismatchException", "", 400).field == "code"
+    assert translate(RESPOND, "TooManyRequestsException", "", 400).retry_after is not None
+
+
+@pytest.mark.parametrize("operation", ["initiate_auth", "respond_to_auth_challenge"])
+def test_a_refused_sign_in_is_wrong_credentials(operation: str) -> None:
+    assert translate(operation, "UserNotFoundException", "User does not exist.", 400).code == (
+        "invalid_credentials")
+
+
+@pytest.mark.parametrize("operation", ["revoke_token", "global_sign_out", "get_user"])
+@pytest.mark.parametrize("code", ["NotAuthorizedException", "UserNotFoundException"])
+def test_a_refused_token_means_signed_out_not_wrong_credentials(operation: str, code: str) -> None:
+    # The same code means "that token is over" for a token operation: nobody typed anything.
+    error = translate(operation, code, "User does not exist.", 400)
+    assert error.code == "not_signed_in"

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+import re
+from pathlib import Path
 
-from gateway.config import ConfigError, load_settings, sentinel_target
+import pytest
+from pydantic import ValidationError
+
+from gateway.config import (
+    VARIABLES,
+    BrandingSettings,
+    ConfigError,
+    CookieSettings,
+    LifetimeSettings,
+    LimitSettings,
+    RedisSettings,
+    Secret,
+    load_settings,
+    sentinel_target,
+)
 
 GOOD = {
     "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
@@ -18,13 +34,13 @@ GOOD = {
 
 def test_a_good_environment() -> None:
     settings = load_settings(GOOD)
-    assert settings.region == "eu-west-2"
-    assert settings.pool_name == "AbCdEf123"
-    assert [k.reveal() for k in settings.secret_keys] == ["k" * 32, "n" * 40]
-    assert settings.cookie_secure is True
-    assert settings.cookie_prefix == "__Host-"
+    assert settings.cognito.region == "eu-west-2"
+    assert settings.cognito.pool_name == "AbCdEf123"
+    assert [k.reveal() for k in settings.cookies.secret_keys] == ["k" * 32, "n" * 40]
+    assert settings.cookies.secure is True
+    assert settings.cookies.prefix == "__Host-"
     assert len(settings.trusted_proxies) == 2
-    assert settings.auth_flow == "USER_SRP_AUTH"
+    assert settings.cognito.auth_flow == "USER_SRP_AUTH"
     # Secrets do not show themselves.
     assert "supersecret" not in repr(settings)
     assert "kkkk" not in repr(settings)
@@ -54,7 +70,7 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_plain_http_drops_the_host_prefix() -> None:
     settings = load_settings({**GOOD, "GATEWAY_COOKIE_SECURE": "false"})
-    assert settings.cookie_prefix == ""
+    assert settings.cookies.prefix == ""
 
 
 def test_urls_that_reach_the_csp_header_must_be_plain() -> None:
@@ -65,7 +81,7 @@ def test_urls_that_reach_the_csp_header_must_be_plain() -> None:
     problems = "\n".join(raised.value.problems)
     assert "ADVANCED_SECURITY_SCRIPT_URL" in problems and "BRAND_LOGO_URL" in problems
     settings = load_settings({**GOOD, "GATEWAY_BRAND_LOGO_URL": "/static/logo.svg"})
-    assert settings.brand_logo_url == "/static/logo.svg"
+    assert settings.branding.logo_url == "/static/logo.svg"
 
 
 def test_sentinel_urls() -> None:
@@ -85,3 +101,161 @@ def test_sentinel_urls() -> None:
     with pytest.raises(ConfigError) as raised:
         load_settings({**GOOD, "GATEWAY_REDIS_URL": "redis+sentinel://host/mymaster"})
     assert "GATEWAY_REDIS_URL" in raised.value.problems[0]
+
+
+# --- one declaration per default ------------------------------------------------------------
+
+REQUIRED = {
+    "GATEWAY_REDIS_URL": "redis://127.0.0.1:6379/0",
+    "GATEWAY_SECRET_KEYS": "k" * 32,
+    "GATEWAY_USER_POOL_ID": "eu-west-2_AbCdEf123",
+    "GATEWAY_CLIENT_ID": "1demogatewayclient00000001",
+}
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+UNSET = {"—", "none", "AWS"}  # documented as "nothing": the field's default is None or empty
+
+
+def documented_defaults() -> dict[str, str]:
+    """The README's configuration table: every variable and the default it promises. A row
+    may name several (``GATEWAY_IP_FAILURE_LIMIT`` / ``_WINDOW``, ``20`` / ``300``)."""
+    documented = {}
+    for names, defaults in re.findall(r"^\| (`GATEWAY_[^|]*) \| ([^|]*) \|", README, re.M):
+        first, *suffixes = re.findall(r"`(_?[A-Z_]+)`", names)
+        stems = [first[:i] for i, char in enumerate(first) if char == "_"]
+        variables = [first] + [
+            next(stem + suffix for stem in reversed(stems) if stem + suffix in VARIABLES)
+            for suffix in suffixes
+        ]
+        values = [value.strip().strip("`") for value in defaults.split(" / ")]
+        assert len(values) == len(variables), names
+        documented.update(zip(variables, values, strict=True))
+    return documented
+
+
+def test_every_variable_is_documented_once_with_the_default_it_is_declared_with(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    documented = documented_defaults()
+    assert set(documented) == set(VARIABLES)
+    monkeypatch.setenv("GATEWAY_FLOW_TTL", "60")  # the process environment is never read
+    baseline = load_settings({**REQUIRED, "GATEWAY_LOG_LEVEL": "  "})  # blank: unset
+    assert baseline.lifetimes.flow_ttl == 900 and baseline.log_level == "INFO"
+    # The sections hold exactly what their declarations default to.
+    assert baseline.lifetimes == LifetimeSettings()
+    assert baseline.limits == LimitSettings()
+    assert baseline.branding == BrandingSettings()
+    assert baseline.cookies == CookieSettings(secret_keys=(Secret("k" * 32),))
+    assert baseline.redis == RedisSettings(url=Secret(REQUIRED["GATEWAY_REDIS_URL"]))
+    for variable, value in documented.items():
+        info = VARIABLES[variable]
+        if value == "required":
+            assert info.is_required(), variable
+            without = {k: v for k, v in REQUIRED.items() if k != variable}
+            with pytest.raises(ConfigError) as raised:
+                load_settings(without)
+            assert raised.value.problems == [f"{variable} is required"]
+        elif value in UNSET:
+            assert info.get_default(call_default_factory=True) in (None, (), {}), variable
+        elif value == "from the pool id":
+            assert baseline.cognito.region == "eu-west-2"
+        else:
+            # Setting the documented default changes nothing: it is the declared one.
+            assert load_settings({**REQUIRED, variable: value}) == baseline, variable
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+SECRET_VALUES = ("hunter2-redis-password", "signing-key-" + "s" * 32, "client-secret-abcdef0123")
+
+
+def test_a_secret_never_shows_in_a_repr_a_dump_or_a_validation_error() -> None:
+    redis_password, key, client_secret = SECRET_VALUES
+    settings = load_settings({
+        **REQUIRED,
+        "GATEWAY_REDIS_URL": f"redis://:{redis_password}@redis:6379/0",
+        "GATEWAY_SECRET_KEYS": key,
+        "GATEWAY_CLIENT_SECRET": client_secret,
+    })
+    assert settings.redis.url.reveal().startswith(f"redis://:{redis_password}@")
+    shown = "\n".join([repr(settings), str(settings), settings.model_dump_json(),
+                       str(settings.model_dump())])
+    assert "**********" in shown
+    for secret in SECRET_VALUES:
+        assert secret not in shown
+    # Refused secrets are not repeated either, by pydantic or by us.
+    with pytest.raises(ValidationError) as invalid:
+        RedisSettings(url=f"ftp://:{redis_password}@redis:6379/0")
+    assert redis_password not in str(invalid.value)
+
+
+@pytest.mark.parametrize("redis_url", [
+    f"ftp://:{SECRET_VALUES[0]}@redis:6379/0",  # unknown scheme
+    f"redis+sentinel://:{SECRET_VALUES[0]}@sentinel/mymaster",  # no port
+    f"redis://:{SECRET_VALUES[0]}@redis:port/0",  # yarl refuses it
+])
+def test_a_secret_never_shows_in_the_configuration_error(redis_url: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({
+            **REQUIRED,
+            "GATEWAY_REDIS_URL": redis_url,
+            "GATEWAY_SECRET_KEYS": f"{SECRET_VALUES[1]},too-short-{SECRET_VALUES[2][:8]}",
+            "GATEWAY_CLIENT_SECRET": SECRET_VALUES[2],
+            "GATEWAY_FLOW_TTL": "1",  # a problem elsewhere, so the whole model is reported
+        })
+    text = "\n".join([str(raised.value), *raised.value.problems, repr(raised.value)])
+    assert "GATEWAY_REDIS_URL" in text and "GATEWAY_SECRET_KEYS" in text
+    for secret in (*SECRET_VALUES, SECRET_VALUES[2][:8]):
+        assert secret not in text
+
+
+# --- every problem at once -----------------------------------------------------------------
+
+
+def test_problems_in_every_section_are_reported_together_each_naming_its_variable() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings({
+            **REQUIRED,
+            "GATEWAY_REDIS_URL": "http://cache:6379",
+            "GATEWAY_COGNITO_READ_TIMEOUT": "500",
+            "GATEWAY_COOKIE_SECURE": "sometimes",
+            "GATEWAY_FLOW_TTL": "15m",
+            "GATEWAY_SESSION_IDLE_TIMEOUT": "7200",
+            "GATEWAY_SESSION_ABSOLUTE_TIMEOUT": "3600",
+            "GATEWAY_MAX_CODE_ATTEMPTS": "0",
+            "GATEWAY_PASSWORD_REQUIRE": "upper,emoji",
+            "GATEWAY_BRAND_COLOR": "blue",
+            "GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, gateway.local, 300.1.1.1",
+            "GATEWAY_DEFAULT_RETURN_PATH": "https://elsewhere.example/",
+            "GATEWAY_LOG_LEVEL": "chatty",
+        })
+    assert sorted(raised.value.problems) == sorted([
+        "GATEWAY_REDIS_URL must be a redis://, rediss://, unix:// or redis+sentinel:// URL",
+        "GATEWAY_COGNITO_READ_TIMEOUT must be a number between 0.05 and 120",
+        "GATEWAY_COOKIE_SECURE must be true or false",
+        "GATEWAY_FLOW_TTL must be a whole number between 60 and 900",
+        "GATEWAY_SESSION_IDLE_TIMEOUT cannot exceed GATEWAY_SESSION_ABSOLUTE_TIMEOUT",
+        "GATEWAY_MAX_CODE_ATTEMPTS must be a whole number between 1 and 20",
+        "GATEWAY_PASSWORD_REQUIRE lists only upper, lower, number, symbol",
+        "GATEWAY_BRAND_COLOR must be a colour like #2f5bd3",
+        "GATEWAY_TRUSTED_PROXIES: 'gateway.local' is not an IP address or CIDR",
+        "GATEWAY_TRUSTED_PROXIES: '300.1.1.1' is not an IP address or CIDR",
+        "GATEWAY_DEFAULT_RETURN_PATH must be a path on this site, like /app",
+        "GATEWAY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR",
+    ])
+    assert str(raised.value).startswith("invalid gateway configuration:\n  - GATEWAY_")
+
+
+def test_the_command_exits_with_status_2_and_lists_the_problems(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gateway.__main__ import main
+
+    for name in [name for name in os.environ if name.startswith("GATEWAY_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("GATEWAY_FLOW_TTL", "forever")
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert exited.value.code == 2
+    printed = capsys.readouterr().err
+    assert "GATEWAY_REDIS_URL is required" in printed
+    assert "GATEWAY_FLOW_TTL must be a whole number between 60 and 900" in printed

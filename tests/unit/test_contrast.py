@@ -155,7 +155,7 @@ def test_a_brand_colour_too_light_for_white_text_is_refused_with_the_reason() ->
         load_settings({**BASE_ENVIRONMENT, "GATEWAY_BRAND_COLOR": "#ffcc00"})
     (problem,) = refused.value.problems
     assert "GATEWAY_BRAND_COLOR #ffcc00" in problem and "1.5:1" in problem and "4.5:1" in problem
-    assert load_settings(BASE_ENVIRONMENT).brand_color == schemes()["light"]["--brand"]
+    assert load_settings(BASE_ENVIRONMENT).branding.color == schemes()["light"]["--brand"]
 
 
 def test_every_brand_colour_the_configuration_accepts_keeps_the_pages_aa() -> None:

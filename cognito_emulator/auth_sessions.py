@@ -1,15 +1,17 @@
 """Cognito's opaque ``Session``: one per challenge step, short-lived, single-use.
 
 Each session is bound to the pool, the app client, the internal username and the challenge it
-expects (cognito-protocol.md section 7). The PASSWORD_VERIFIER step is also reachable through
-its SECRET_BLOCK, because classic SRP clients (pycognito) answer it without a Session.
+expects (cognito-protocol.md section 7), whose typed record (challenge_state.py) it carries. The
+PASSWORD_VERIFIER step is also reachable through its SECRET_BLOCK, because classic SRP clients
+(pycognito) answer it without a Session.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TypeVar
 
+from cognito_emulator.challenge_state import ChallengeState, PasswordVerifierState
 from cognito_emulator.clock import Clock
 from cognito_emulator.entropy import Entropy
 from cognito_emulator.errors import SESSION_EXPIRED, SESSION_INVALID, SESSION_USED, NotAuthorized
@@ -31,10 +33,13 @@ class AuthSession:
     pool_id: str
     client_id: str
     username: str
-    challenge: str
+    state: ChallengeState
     expires_at: float
-    data: dict[str, Any] = field(default_factory=dict)
     wrong_answers: int = 0
+
+    @property
+    def challenge(self) -> str:
+        return self.state.challenge_name
 
 
 class SessionStore:
@@ -46,22 +51,20 @@ class SessionStore:
         self._dead: dict[str, str] = {}
         self._by_secret_block: dict[bytes, str] = {}
 
-    def issue(self, *, pool_id: str, client_id: str, username: str, challenge: str,
-              validity_minutes: int, **data: Any) -> AuthSession:
+    def issue(self, *, pool_id: str, client_id: str, username: str, state: ChallengeState,
+              validity_minutes: int) -> AuthSession:
         session = AuthSession(
             token=self._entropy.token(SESSION_BYTES),
             pool_id=pool_id,
             client_id=client_id,
             username=username,
-            challenge=challenge,
+            state=state,
             expires_at=self._clock.now() + validity_minutes * 60,
-            data=data,
         )
         self._prune()
         self._live[session.token] = session
-        secret_block = data.get("secret_block")
-        if isinstance(secret_block, bytes):
-            self._by_secret_block[secret_block] = session.token
+        if isinstance(state, PasswordVerifierState):
+            self._by_secret_block[state.srp.secret_block] = session.token
         return session
 
     def by_secret_block(self, secret_block: bytes) -> AuthSession | None:
@@ -83,15 +86,14 @@ class SessionStore:
             raise NotAuthorized(SESSION_EXPIRED)
         return session
 
-    def expect(self, token: str, *, client_id: str, challenge: str | tuple[str, ...],
-               username: str | None = None) -> AuthSession:
+    def expect(self, token: str, *, client_id: str, challenge: str,
+               username: str) -> AuthSession:
         """``resolve`` plus the binding checks: same client, expected step, same user."""
         session = self.resolve(token)
-        expected = (challenge,) if isinstance(challenge, str) else challenge
         if (
             session.client_id != client_id
-            or session.challenge not in expected
-            or (username is not None and session.username != username)
+            or session.challenge != challenge
+            or session.username != username
         ):
             raise NotAuthorized(SESSION_INVALID)
         return session
@@ -106,10 +108,8 @@ class SessionStore:
             self._end(session, SESSION_INVALID)
 
     def _prune(self) -> None:
-        for index in (self._dead, self._by_secret_block):
-            if len(index) > _MAX_REMEMBERED:  # dicts keep insertion order: oldest first
-                for key in list(index)[: len(index) // 2]:
-                    del index[key]
+        _forget_oldest_half(self._dead)
+        _forget_oldest_half(self._by_secret_block)
         if len(self._live) > _MAX_REMEMBERED:
             now = self._clock.now()
             for session in [s for s in self._live.values() if now >= s.expires_at]:
@@ -119,3 +119,12 @@ class SessionStore:
         # The SECRET_BLOCK index is kept, so a replayed PASSWORD_VERIFIER answer is told why.
         self._live.pop(session.token, None)
         self._dead[session.token] = reason
+
+
+_Key = TypeVar("_Key")
+
+
+def _forget_oldest_half(index: dict[_Key, str]) -> None:
+    if len(index) > _MAX_REMEMBERED:  # dicts keep insertion order: oldest first
+        for key in list(index)[: len(index) // 2]:
+            del index[key]

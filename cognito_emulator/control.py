@@ -1,6 +1,7 @@
 """Test hooks under ``/_emulator/``: outbox, call log, faults, clock, reset, TOTP, a page.
 
 These are outside the AWS API; the contract is documented in the README ("Cognito emulator").
+Not to be confused with Lambda triggers, which live in triggers.py.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import jinja2
 from aiohttp import web
 
 from cognito_emulator import mfa
+from cognito_emulator.app_keys import EMULATOR
 from cognito_emulator.faults import Fault
-from cognito_emulator.keys import EMULATOR
 from cognito_emulator.models import Pool, User
 from cognito_emulator.state import Emulator
 from cognito_emulator.validation import operation_model
@@ -123,7 +124,7 @@ async def add_fault(request: web.Request) -> web.Response:
     return web.json_response(_fault_json(fault), status=201)
 
 
-def _non_negative_int(value: Any) -> bool:
+def _non_negative_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -1,4 +1,5 @@
-"""What follows a proven password: a new password, MFA, MFA setup, or tokens.
+"""The next step of a sign-in once the password is proven: a new password, MFA, MFA setup, or
+tokens.
 
 These are the steps shared by USER_PASSWORD_AUTH, the PASSWORD_VERIFIER answer and the later
 challenge answers, so every route into a sign-in meets the same rules.
@@ -11,16 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from cognito_emulator import delivery, mfa
-from cognito_emulator.context import CallerContext, new_ip_needs_mfa, remember_ip
+from cognito_emulator.challenge_state import (
+    ChallengeState,
+    MfaCodeState,
+    MfaSetupState,
+    NewPasswordState,
+    SelectMfaTypeState,
+    SoftwareTokenMfaState,
+)
 from cognito_emulator.errors import TEMPORARY_PASSWORD_EXPIRED, NotAuthorized
 from cognito_emulator.models import SMS_MFA, SOFTWARE_TOKEN_MFA, Client, Pool, User
 from cognito_emulator.outbox import MFA, MFA_SETUP
 from cognito_emulator.state import Call, Emulator
-
-NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
-SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
-MFA_SETUP_CHALLENGE = "MFA_SETUP"
-PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+from cognito_emulator.user_context import CallerContext, new_ip_needs_mfa, remember_ip
 
 # SMS and email MFA codes are valid for three minutes, whatever the session's lifetime.
 MFA_CODE_VALIDITY_SECONDS = 180
@@ -39,14 +43,14 @@ class SignIn:
     user: User
     context: CallerContext
 
-    def challenge(self, name: str, parameters: dict[str, str], **data: Any) -> dict[str, Any]:
+    def challenge(self, state: ChallengeState, parameters: dict[str, str]) -> dict[str, Any]:
         session = self.emulator.sessions.issue(
             pool_id=self.pool.id, client_id=self.client.client_id, username=self.user.username,
-            challenge=name, validity_minutes=self.client.auth_session_validity, **data,
+            state=state, validity_minutes=self.client.auth_session_validity,
         )
         # USER_ID_FOR_SRP tells the client the internal username to use from now on.
         return {
-            "ChallengeName": name,
+            "ChallengeName": state.challenge_name,
             "Session": session.token,
             "ChallengeParameters": {"USER_ID_FOR_SRP": self.user.username, **parameters},
         }
@@ -63,7 +67,7 @@ def after_password(sign_in: SignIn) -> dict[str, Any]:
         validity = sign_in.pool.password_policy.temporary_password_validity_days * DAY
         if sign_in.emulator.now() > user.password_set_at + validity:
             raise NotAuthorized(TEMPORARY_PASSWORD_EXPIRED)
-        return sign_in.challenge(NEW_PASSWORD_REQUIRED, new_password_parameters(sign_in))
+        return sign_in.challenge(NewPasswordState(), new_password_parameters(sign_in))
     return after_first_factor(sign_in)
 
 
@@ -87,8 +91,8 @@ def after_first_factor(sign_in: SignIn) -> dict[str, Any]:
         # SMS is left out: MFA_SETUP cannot enrol a phone (Cognito wants the number added and
         # the sign-in restarted), and offering it would be a dead end.
         can_setup = [method for method in pool.factors() if method != SMS_MFA]
-        return sign_in.challenge(MFA_SETUP_CHALLENGE, {"MFAS_CAN_SETUP": json.dumps(can_setup)},
-                                 stage="start", can_setup=can_setup)
+        return sign_in.challenge(MfaSetupState(can_setup=tuple(can_setup)),
+                                 {"MFAS_CAN_SETUP": json.dumps(can_setup)})
     if new_ip_needs_mfa(pool, user, sign_in.context):
         methods = mfa.usable_methods(pool, user)
         fallback = mfa.fallback_method(pool, user)
@@ -105,23 +109,23 @@ def choose_mfa(sign_in: SignIn, methods: list[str]) -> dict[str, Any]:
         return issue_mfa(sign_in, preferred)
     if len(methods) == 1:
         return issue_mfa(sign_in, methods[0])
-    return sign_in.challenge(SELECT_MFA_TYPE, {"MFAS_CAN_CHOOSE": json.dumps(methods)},
-                             choices=methods)
+    return sign_in.challenge(SelectMfaTypeState(choices=tuple(methods)),
+                             {"MFAS_CAN_CHOOSE": json.dumps(methods)})
 
 
 def issue_mfa(sign_in: SignIn, method: str, *, setup_email: str | None = None) -> dict[str, Any]:
     if method == SOFTWARE_TOKEN_MFA:
-        return sign_in.challenge(SOFTWARE_TOKEN_MFA, {})
+        return sign_in.challenge(SoftwareTokenMfaState(), {})
     medium = delivery.SMS if method == SMS_MFA else delivery.EMAIL
     sent = sign_in.emulator.courier.send_code(
         sign_in.pool, sign_in.user, medium, MFA_SETUP if setup_email else MFA,
         destination=setup_email,
     )
+    state = MfaCodeState(method=method, code=sent.code,
+                         expires_at=sign_in.emulator.now() + MFA_CODE_VALIDITY_SECONDS,
+                         setup_email=setup_email)
     return sign_in.challenge(
-        method,
+        state,
         {"CODE_DELIVERY_DELIVERY_MEDIUM": sent.medium, "CODE_DELIVERY_DESTINATION": sent.masked},
-        code=sent.code,
-        code_expires_at=sign_in.emulator.now() + MFA_CODE_VALIDITY_SECONDS,
-        setup_email=setup_email,
     )
 

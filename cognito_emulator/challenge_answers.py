@@ -1,26 +1,29 @@
-"""RespondToAuthChallenge: one answer per challenge the emulator can ask."""
+"""RespondToAuthChallenge: one answer per challenge the emulator can ask, chosen by the typed
+record (challenge_state.py) of the Session being answered."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import json
-from typing import Any
+from typing import Any, assert_never
 
 from cognito_emulator import mfa, passwords
-from cognito_emulator.challenges import (
-    MFA_SETUP_CHALLENGE,
-    NEW_PASSWORD_REQUIRED,
-    PASSWORD_VERIFIER,
-    SELECT_MFA_TYPE,
-    SignIn,
-    after_first_factor,
-    after_password,
-    issue_mfa,
+from cognito_emulator.auth_sessions import AuthSession
+from cognito_emulator.auth_steps import SignIn, after_first_factor, after_password, issue_mfa
+from cognito_emulator.challenge_state import (
+    MfaCodeState,
+    MfaSetupState,
+    NewPasswordState,
+    PasswordVerifierState,
+    SelectMfaTypeState,
+    SoftwareTokenMfaState,
 )
 from cognito_emulator.client_auth import check_secret_hash
-from cognito_emulator.context import refuse_blocked_ip
 from cognito_emulator.errors import (
     CODE_EXPIRED,
+    INCORRECT_CREDENTIALS,
     MFA_CODE_MISMATCH,
     SESSION_INVALID,
     USER_DISABLED,
@@ -32,10 +35,20 @@ from cognito_emulator.errors import (
     missing_parameter,
     required_parameter,
 )
-from cognito_emulator.models import EMAIL_OTP, SMS_MFA, SOFTWARE_TOKEN_MFA
-from cognito_emulator.sessions import AuthSession
-from cognito_emulator.srp_server import verify_password_claim
+from cognito_emulator.models import (
+    EMAIL_OTP,
+    PASSWORD_VERIFIER,
+    SMS_MFA,
+    SOFTWARE_TOKEN_MFA,
+    Client,
+    Pool,
+    User,
+)
 from cognito_emulator.state import Call, Emulator
+from cognito_emulator.user_context import refuse_blocked_ip
+
+# The ChallengeResponses member that carries a delivered code.
+_CODE_KEYS = {SMS_MFA: "SMS_MFA_CODE", EMAIL_OTP: "EMAIL_OTP_CODE"}
 
 
 def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
@@ -50,7 +63,7 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
     refuse_blocked_ip(pool, context)
 
     if name == PASSWORD_VERIFIER:
-        session, user = verify_password_claim(emulator, pool, client, body, responses, username)
+        session, user = _password_claim(emulator, pool, client, body, responses, username)
     else:
         token = body.get("Session")
         if not token:
@@ -64,12 +77,56 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
     if not user.enabled:
         raise NotAuthorized(USER_DISABLED)
     sign_in = SignIn(emulator, call, pool, client, user, context)
-    if name == PASSWORD_VERIFIER:
-        return after_password(sign_in)
-    answer = _ANSWERS.get(name)
-    if answer is None:  # pragma: no cover - no session ever expects another challenge
+    state = session.state
+    match state:
+        case PasswordVerifierState():
+            return after_password(sign_in)  # the claim was checked by _password_claim
+        case NewPasswordState():
+            return _new_password(sign_in, session, responses)
+        case MfaCodeState():
+            return _delivered_code(sign_in, session, state, responses)
+        case SoftwareTokenMfaState():
+            return _totp_code(sign_in, session, responses)
+        case SelectMfaTypeState():
+            return _select_mfa_type(sign_in, session, state, responses)
+        case MfaSetupState():
+            return _mfa_setup(sign_in, session, state, responses)
+        case _:
+            assert_never(state)
+
+
+def _password_claim(emulator: Emulator, pool: Pool, client: Client, body: dict[str, Any],
+                    responses: dict[str, str], username: str) -> tuple[AuthSession, User]:
+    """The PASSWORD_VERIFIER session and the user whose PASSWORD_CLAIM_SIGNATURE checks out;
+    any failure reads as a wrong password, as in Cognito."""
+    block_text = required_parameter(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
+    claimed = required_parameter(responses, "PASSWORD_CLAIM_SIGNATURE")
+    timestamp = required_parameter(responses, "TIMESTAMP")
+    try:
+        secret_block = base64.b64decode(block_text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise NotAuthorized(INCORRECT_CREDENTIALS) from exc
+    found = emulator.sessions.by_secret_block(secret_block)
+    if found is None:
+        # A SECRET_BLOCK we never issued: tampered with, as far as the claim is concerned.
+        raise NotAuthorized(INCORRECT_CREDENTIALS)
+    session = found
+    given_session = body.get("Session")
+    if session.client_id != client.client_id or (given_session and given_session != session.token):
         raise NotAuthorized(SESSION_INVALID)
-    return answer(sign_in, session, responses)
+    # One answer per SECRET_BLOCK: a wrong proof means starting again with InitiateAuth.
+    emulator.sessions.consume(session)
+    state = session.state
+    assert isinstance(state, PasswordVerifierState)  # only these are found by SECRET_BLOCK
+    user = pool.users.get(session.username)
+    if (
+        user is None
+        or not state.user_exists
+        or session.username != username
+        or not state.srp.claim_verifies(claimed, timestamp, emulator.now())
+    ):
+        raise NotAuthorized(INCORRECT_CREDENTIALS)
+    return session, user
 
 
 def _new_password(sign_in: SignIn, session: AuthSession,
@@ -97,32 +154,22 @@ def _new_password(sign_in: SignIn, session: AuthSession,
     return after_first_factor(sign_in)
 
 
-def _delivered_code(sign_in: SignIn, session: AuthSession, responses: dict[str, str],
-                    code_key: str) -> dict[str, Any]:
-    code = required_parameter(responses, code_key)
+def _delivered_code(sign_in: SignIn, session: AuthSession, state: MfaCodeState,
+                    responses: dict[str, str]) -> dict[str, Any]:
+    code = required_parameter(responses, _CODE_KEYS[state.method])
     emulator = sign_in.emulator
-    if emulator.now() >= session.data["code_expires_at"]:
+    if emulator.now() >= state.expires_at:
         raise ExpiredCode(CODE_EXPIRED)
-    if not hmac.compare_digest(code.encode(), session.data["code"].encode()):
+    if not hmac.compare_digest(code.encode(), state.code.encode()):
         emulator.sessions.wrong_answer(session)
         raise CodeMismatch(MFA_CODE_MISMATCH)
     emulator.sessions.consume(session)
-    setup_email = session.data.get("setup_email")
-    if setup_email:
+    if state.setup_email:
         user = sign_in.user
-        user.attributes["email"] = setup_email
+        user.attributes["email"] = state.setup_email
         user.attributes["email_verified"] = "true"
         mfa.enable(user.mfa, EMAIL_OTP)
     return sign_in.complete()
-
-
-def _sms_code(sign_in: SignIn, session: AuthSession, responses: dict[str, str]) -> dict[str, Any]:
-    return _delivered_code(sign_in, session, responses, "SMS_MFA_CODE")
-
-
-def _email_code(sign_in: SignIn, session: AuthSession,
-                responses: dict[str, str]) -> dict[str, Any]:
-    return _delivered_code(sign_in, session, responses, "EMAIL_OTP_CODE")
 
 
 def _totp_code(sign_in: SignIn, session: AuthSession, responses: dict[str, str]) -> dict[str, Any]:
@@ -139,26 +186,25 @@ def _totp_code(sign_in: SignIn, session: AuthSession, responses: dict[str, str])
     return sign_in.complete()
 
 
-def _select_mfa_type(sign_in: SignIn, session: AuthSession,
+def _select_mfa_type(sign_in: SignIn, session: AuthSession, state: SelectMfaTypeState,
                      responses: dict[str, str]) -> dict[str, Any]:
     answer = required_parameter(responses, "ANSWER")
-    if answer not in session.data["choices"]:
-        raise InvalidParameter(
-            f"ANSWER must be one of {json.dumps(session.data['choices'])}."
-        )
+    if answer not in state.choices:
+        raise InvalidParameter(f"ANSWER must be one of {json.dumps(state.choices)}.")
     sign_in.emulator.sessions.consume(session)
     return issue_mfa(sign_in, answer)
 
 
-def _mfa_setup(sign_in: SignIn, session: AuthSession, responses: dict[str, str]) -> dict[str, Any]:
+def _mfa_setup(sign_in: SignIn, session: AuthSession, state: MfaSetupState,
+               responses: dict[str, str]) -> dict[str, Any]:
     user, emulator = sign_in.user, sign_in.emulator
-    if session.data["stage"] == "verified":
+    if state.stage == "verified":
         emulator.sessions.consume(session)
         mfa.enable(user.mfa, SOFTWARE_TOKEN_MFA)
         return sign_in.complete()
     email = responses.get("EMAIL")
     if email:
-        if EMAIL_OTP not in session.data["can_setup"]:
+        if EMAIL_OTP not in state.can_setup:
             raise InvalidParameter("Email MFA is not available for this user pool.")
         emulator.sessions.consume(session)
         return issue_mfa(sign_in, EMAIL_OTP, setup_email=email)
@@ -167,12 +213,3 @@ def _mfa_setup(sign_in: SignIn, session: AuthSession, responses: dict[str, str])
         "Session) or an EMAIL to set up email MFA."
     )
 
-
-_ANSWERS = {
-    NEW_PASSWORD_REQUIRED: _new_password,
-    SMS_MFA: _sms_code,
-    EMAIL_OTP: _email_code,
-    SOFTWARE_TOKEN_MFA: _totp_code,
-    SELECT_MFA_TYPE: _select_mfa_type,
-    MFA_SETUP_CHALLENGE: _mfa_setup,
-}

@@ -44,7 +44,9 @@ _CLIENT_MEMBERS = frozenset({
 })
 
 
-class Store:
+class PoolStore:
+    """Every user pool, with its app clients and users, and the lookups across them."""
+
     def __init__(self, entropy: Entropy) -> None:
         self.entropy = entropy
         self.pools: dict[str, Pool] = {}

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cognito_emulator import passwords
-from cognito_emulator.challenges import SignIn, after_password
+import cognito_srp
+from cognito_emulator import passwords, srp_server, triggers
+from cognito_emulator.auth_steps import SignIn, after_password
+from cognito_emulator.challenge_state import PasswordVerifierState
 from cognito_emulator.client_auth import check_secret_hash
-from cognito_emulator.context import refuse_blocked_ip
 from cognito_emulator.errors import (
     INCORRECT_CREDENTIALS,
     PASSWORD_RESET_REQUIRED,
@@ -30,10 +31,10 @@ from cognito_emulator.errors import (
     UserNotFound,
     required_parameter,
 )
-from cognito_emulator.models import Client, Pool, User
-from cognito_emulator.srp_server import password_verifier_challenge
+from cognito_emulator.models import PASSWORD_VERIFIER, Client, Pool, User
+from cognito_emulator.pool_store import DEFAULT_FLOWS, LEGACY_FLOWS
 from cognito_emulator.state import Call, Emulator
-from cognito_emulator.store import DEFAULT_FLOWS, LEGACY_FLOWS
+from cognito_emulator.user_context import refuse_blocked_ip
 
 _ALLOW_FLAG = {
     "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
@@ -58,7 +59,7 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return _refresh(emulator, call, pool, client, parameters)
     if flow == "CUSTOM_AUTH":
-        raise NotAuthorized("Custom auth lambda trigger is not configured for the user pool.")
+        triggers.refuse_custom_auth()
     if flow == "USER_AUTH":
         raise UnsupportedOperation("cognito-emulator does not implement USER_AUTH yet.")
 
@@ -74,16 +75,46 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
             raise UserNotFound(USER_DOES_NOT_EXIST)
         if srp_a is not None:
             # Answer as if the user existed, so the reply does not reveal that it does not.
-            return password_verifier_challenge(emulator, pool, client, username, srp_a, None)
+            return _password_verifier(emulator, pool, client, username, srp_a, None)
         raise NotAuthorized(INCORRECT_CREDENTIALS)
     _refuse_unusable(user)
     refuse_blocked_ip(pool, context)
     if srp_a is not None:
-        return password_verifier_challenge(emulator, pool, client, username, srp_a, user)
+        return _password_verifier(emulator, pool, client, username, srp_a, user)
     assert password is not None
     if not passwords.password_matches(pool, user, password):
         raise NotAuthorized(INCORRECT_CREDENTIALS)
     return after_password(SignIn(emulator, call, pool, client, user, context))
+
+
+def _password_verifier(emulator: Emulator, pool: Pool, client: Client, typed: str, srp_a: str,
+                       user: User | None) -> dict[str, Any]:
+    """PASSWORD_VERIFIER for ``user``, or for a name that matches no user (``user`` None):
+    then a stand-in that looks the same but can never be answered."""
+    realm = cognito_srp.pool_name(pool.id)
+    if user is None:
+        # A random verifier: the claim can never verify.
+        identity = srp_server.SrpIdentity(realm=realm, user_id=typed,
+                                          salt=emulator.entropy.salt(),
+                                          verifier=emulator.entropy.salt())
+    else:
+        identity = srp_server.SrpIdentity(realm=realm, user_id=user.username, salt=user.salt,
+                                          verifier=user.verifier)
+    exchange = srp_server.start_exchange(identity, srp_a, emulator.entropy)
+    session = emulator.sessions.issue(
+        pool_id=pool.id, client_id=client.client_id, username=identity.user_id,
+        state=PasswordVerifierState(srp=exchange, user_exists=user is not None),
+        validity_minutes=client.auth_session_validity,
+    )
+    return {
+        "ChallengeName": PASSWORD_VERIFIER,
+        "Session": session.token,
+        "ChallengeParameters": {
+            **exchange.challenge_parameters(),
+            "USERNAME": identity.user_id,
+            "USER_ID_FOR_SRP": identity.user_id,
+        },
+    }
 
 
 def _flow_enabled(client: Client, flow: str) -> bool:

@@ -1,0 +1,93 @@
+"""What a Session remembers between a challenge and its answer: one typed record per challenge.
+
+A record names its challenge (``challenge_name``, the ChallengeName sent) and holds only what
+answering it needs. Records are frozen: a step that moves on issues a new Session with a new
+record. A new challenge (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, CUSTOM_CHALLENGE, WEB_AUTHN)
+is one more record here and one more member of ``ChallengeState``; mypy then points at the
+answer dispatch in challenge_answers.py that lacks its case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal, TypeAlias
+
+from cognito_emulator.models import (
+    MFA_SETUP_CHALLENGE,
+    NEW_PASSWORD_REQUIRED,
+    PASSWORD_VERIFIER,
+    SELECT_MFA_TYPE,
+    SOFTWARE_TOKEN_MFA,
+)
+from cognito_emulator.srp_server import SrpExchange
+
+
+@dataclass(frozen=True)
+class PasswordVerifierState:
+    """PASSWORD_VERIFIER: the server's half of the SRP exchange InitiateAuth started."""
+
+    challenge_name: ClassVar[str] = PASSWORD_VERIFIER
+    srp: SrpExchange
+    # False for the stand-in answered to a name that matches no user: it never verifies.
+    user_exists: bool
+
+
+@dataclass(frozen=True)
+class NewPasswordState:
+    """NEW_PASSWORD_REQUIRED: nothing beyond who is signing in."""
+
+    challenge_name: ClassVar[str] = NEW_PASSWORD_REQUIRED
+
+
+@dataclass(frozen=True)
+class SelectMfaTypeState:
+    """SELECT_MFA_TYPE: the methods offered (MFAS_CAN_CHOOSE)."""
+
+    challenge_name: ClassVar[str] = SELECT_MFA_TYPE
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MfaCodeState:
+    """SMS_MFA or EMAIL_OTP: the code sent and until when it counts."""
+
+    method: str
+    code: str
+    expires_at: float
+    # Set when the code proves an address being enrolled for email MFA during MFA_SETUP.
+    setup_email: str | None = None
+
+    @property
+    def challenge_name(self) -> str:
+        return self.method
+
+
+@dataclass(frozen=True)
+class SoftwareTokenMfaState:
+    """SOFTWARE_TOKEN_MFA: nothing; the code comes from the user's authenticator app."""
+
+    challenge_name: ClassVar[str] = SOFTWARE_TOKEN_MFA
+
+
+# AssociateSoftwareToken moves "start" (or "associated", to associate again) to "associated",
+# VerifySoftwareToken "associated" to "verified"; only a "verified" one answers with TOTP.
+MfaSetupStage: TypeAlias = Literal["start", "associated", "verified"]
+
+
+@dataclass(frozen=True)
+class MfaSetupState:
+    """MFA_SETUP: the methods that may be set up, and how far a software token has got."""
+
+    challenge_name: ClassVar[str] = MFA_SETUP_CHALLENGE
+    can_setup: tuple[str, ...]
+    stage: MfaSetupStage = "start"
+
+
+ChallengeState: TypeAlias = (
+    PasswordVerifierState
+    | NewPasswordState
+    | SelectMfaTypeState
+    | MfaCodeState
+    | SoftwareTokenMfaState
+    | MfaSetupState
+)

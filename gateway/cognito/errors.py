@@ -1,0 +1,103 @@
+"""Cognito's errors, read in one place: by operation and code, by message only where Cognito
+leaves no other way. Cognito's own text never reaches a person (it may reveal whether a
+username exists); only the gateway error it becomes does."""
+
+from __future__ import annotations
+
+from gateway import errors
+
+_MISCONFIGURED = frozenset({
+    "ResourceNotFoundException",
+    "InvalidUserPoolConfigurationException",
+    "InvalidSmsRoleAccessPolicyException",
+    "InvalidSmsRoleTrustRelationshipException",
+    "InvalidEmailRoleAccessPolicyException",
+    "UnsupportedOperationException",
+    "UnexpectedLambdaException",
+    "UserLambdaValidationException",
+    "InvalidLambdaResponseException",
+    "OperationNotEnabledException",
+    "FeatureUnavailableInTierException",
+    "UnauthorizedException",
+})
+
+# Operations whose caller holds a token rather than a password: a refusal means the
+# session is over, not that somebody typed something wrong.
+TOKEN_OPERATIONS = frozenset({"revoke_token", "global_sign_out", "get_user"})
+
+# Cognito's InvalidPasswordException sentences (English only) -> the rule they name.
+_BROKEN_RULES = {
+    "Password not long enough": "length",
+    "Password must have uppercase characters": "upper",
+    "Password must have lowercase characters": "lower",
+    "Password must have numeric characters": "number",
+    "Password must have symbol characters": "symbol",
+}
+
+
+def translate(operation: str, code: str, message: str, status: int) -> errors.GatewayError:
+    """Map a Cognito error of ``operation`` (the botocore method name, e.g. ``initiate_auth``)
+    to the gateway error a person sees."""
+    reason = f"Cognito {operation} {code}"
+    if operation in TOKEN_OPERATIONS and code in {"NotAuthorizedException",
+                                                  "UserNotFoundException"}:
+        return errors.NotSignedIn(f"{reason}: token refused")
+    match code:
+        case "NotAuthorizedException":
+            return _not_authorized(message, reason)
+        case "UserNotFoundException" | "UserNotConfirmedException":
+            # Same answer as a wrong password: anything else tells a stranger who has an account.
+            return errors.InvalidCredentials(reason)
+        # Every one-time code arrives in the form field "code"; naming it lets an SPA put the
+        # message next to the field, as the pages do.
+        case "CodeMismatchException" | "EnableSoftwareTokenMFAException":
+            return errors.InvalidCode(reason, field="code")
+        case "ExpiredCodeException":
+            if "used once" in message:
+                return errors.CodeAlreadyUsed(reason, field="code")
+            return errors.CodeExpired(reason, field="code")
+        case "InvalidPasswordException":
+            # "Password did not conform with policy: Password must have symbol characters":
+            # only which rule broke is kept; the person reads it from our catalog.
+            _, _, broken = message.partition(": ")
+            rule = _BROKEN_RULES.get(broken.strip())
+            return errors.InvalidPassword(reason, field="new_password", detail=rule)
+        case "PasswordHistoryPolicyViolationException":
+            return errors.InvalidPassword(reason, field="new_password")
+        case "PasswordResetRequiredException":
+            return errors.PasswordResetRequired(reason)
+        case "TooManyFailedAttemptsException":
+            return errors.TooManyAttempts(reason)
+        case "LimitExceededException":
+            return errors.RateLimited(reason, retry_after=60)
+        case "TooManyRequestsException" | "ConcurrentModificationException":
+            return errors.ServiceBusy(reason, retry_after=2)
+        case "MFAMethodNotFoundException" | "SoftwareTokenMFANotFoundException":
+            return errors.MfaUnavailable(reason)
+        case "InvalidParameterException" | "AliasExistsException":
+            return errors.InvalidRequest(reason)
+        case "InternalErrorException" | "CodeDeliveryFailureException" | "ForbiddenException":
+            return errors.UpstreamUnavailable(reason)
+        case _ if code in _MISCONFIGURED:
+            return errors.Misconfigured(reason)
+        case _:
+            return errors.UpstreamUnavailable(f"{reason} (HTTP {status})")
+
+
+def _not_authorized(message: str, reason: str) -> errors.GatewayError:
+    text = message.lower()
+    if "invalid session" in text:
+        return errors.FlowExpired(f"{reason}: session refused")
+    if "password attempts exceeded" in text:
+        return errors.TooManyAttempts(f"{reason}: password attempts exceeded")
+    if "user is disabled" in text:
+        return errors.AccountDisabled(reason)
+    if "temporary password has expired" in text:
+        return errors.TemporaryPasswordExpired(reason)
+    if "secret" in text:
+        # "Unable to verify secret hash", "SECRET_HASH was not received", ...: our bug or a
+        # wrong client secret. Loud in the logs, "temporarily unavailable" for the person.
+        return errors.Misconfigured(f"{reason}: secret hash refused; check GATEWAY_CLIENT_SECRET")
+    if "token" in text:
+        return errors.NotSignedIn(f"{reason}: token refused")
+    return errors.InvalidCredentials(reason)

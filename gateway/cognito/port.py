@@ -1,0 +1,48 @@
+"""The Cognito operations the gateway uses, as an interface.
+
+:class:`~gateway.cognito.client.Cognito` implements it over aiobotocore; a test can hand the
+sign-in runner anything else that does. Replies are the typed shapes of
+``types-aiobotocore-cognito-idp`` (the botocore service model, as TypedDicts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from types_aiobotocore_cognito_idp.type_defs import (
+    InitiateAuthResponseTypeDef,
+    RespondToAuthChallengeResponseTypeDef,
+)
+
+from gateway.security.client import RequestContext
+from gateway.signin.model import ChallengeName
+
+AuthReply = InitiateAuthResponseTypeDef | RespondToAuthChallengeResponseTypeDef
+
+
+class CognitoPort(Protocol):
+    async def initiate_auth(
+        self, flow: str, username: str, parameters: Mapping[str, str], context: RequestContext
+    ) -> InitiateAuthResponseTypeDef: ...
+
+    async def respond(
+        self,
+        challenge: ChallengeName,
+        username: str,
+        responses: Mapping[str, str],
+        session: str | None,
+        context: RequestContext,
+    ) -> RespondToAuthChallengeResponseTypeDef: ...
+
+    async def associate_software_token(self, session: str) -> tuple[str, str]:
+        """The TOTP secret to enrol, and the Session to continue with."""
+        ...
+
+    async def verify_software_token(self, session: str, code: str) -> str:
+        """The Session to continue with; a wrong code raises InvalidCode."""
+        ...
+
+    async def revoke_token(self, refresh_token: str) -> None: ...
+
+    async def global_sign_out(self, access_token: str) -> None: ...

@@ -1,0 +1,74 @@
+"""The gateway's two cookies, read and written: an opaque signed ticket each, nothing else.
+
+Reading happens anywhere a request needs a ticket; writing happens only in
+:mod:`gateway.web.outcome` (and the middleware that clears cookies that did not verify).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from aiohttp import web
+
+from gateway.keys import SETTINGS, SIGNING, STALE_COOKIES
+from gateway.security.signing import Purpose, Ticket
+
+_COOKIE_NAMES = {Purpose.FLOW: "gw-flow", Purpose.SESSION: "gw-session"}
+
+
+def cookie_name(request: web.Request, purpose: Purpose) -> str:
+    return request.config_dict[SETTINGS].cookies.prefix + _COOKIE_NAMES[purpose]
+
+
+def _max_age(request: web.Request, purpose: Purpose) -> int:
+    lifetimes = request.config_dict[SETTINGS].lifetimes
+    if purpose is Purpose.FLOW:
+        return lifetimes.flow_ttl
+    return lifetimes.session_absolute
+
+
+def read_ticket(request: web.Request, purpose: Purpose) -> Ticket | None:
+    """The verified ticket of a cookie, or None. A cookie that is present but does not verify
+    (tampered, expired, signed for another purpose or with a retired key) is scheduled to be
+    cleared, and is otherwise treated exactly like no cookie at all."""
+    name = cookie_name(request, purpose)
+    value = request.cookies.get(name)
+    if value is None:
+        return None
+    ticket = request.config_dict[SIGNING].read_ticket(purpose, value, _max_age(request, purpose))
+    if ticket is None:
+        request[STALE_COOKIES].add(name)
+    return ticket
+
+
+def set_ticket(
+    request: web.Request, response: web.StreamResponse, purpose: Purpose, ticket: Ticket
+) -> None:
+    name = cookie_name(request, purpose)
+    request[STALE_COOKIES].discard(name)
+    response.set_cookie(
+        name,
+        request.config_dict[SIGNING].sign_ticket(purpose, ticket),
+        max_age=_max_age(request, purpose),
+        **cookie_attributes(request),
+    )
+
+
+def clear_ticket(request: web.Request, response: web.StreamResponse, purpose: Purpose) -> None:
+    clear_cookies(request, response, [cookie_name(request, purpose)])
+
+
+def clear_cookies(request: web.Request, response: web.StreamResponse, names: Iterable[str]) -> None:
+    for name in names:
+        # Same attributes as when set: browsers only replace a cookie that matches them.
+        response.del_cookie(name, **cookie_attributes(request))
+
+
+def cookie_attributes(request: web.Request) -> dict[str, Any]:
+    return {
+        "path": "/",
+        "secure": request.config_dict[SETTINGS].cookies.secure,
+        "httponly": True,
+        "samesite": "Lax",
+    }

@@ -1,0 +1,64 @@
+"""The one outcome writer: the only code that sets or clears the gateway's cookies and ends a
+replaced session. Both faces build their own body (a redirect, a page, JSON) and hand the
+response here with what happened.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.keys import COGNITO, SESSIONS
+from gateway.security.signing import Purpose, Ticket
+from gateway.session.logout import sign_out
+from gateway.signin.runner import Outcome, Pending, SignedIn
+from gateway.web.cookies import clear_ticket, read_ticket, set_ticket
+from gateway.web.session import forget_session
+
+# On sign-out, ask the browser to drop everything this site stored for the person.
+CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+
+
+async def write(request: web.Request, response: web.StreamResponse, outcome: Outcome) -> None:
+    """A step is waiting (the flow cookie names it), or the person is signed in (a new session
+    cookie; the flow cookie and any session this browser carried before are ended)."""
+    match outcome:
+        case Pending(ticket, _, _):
+            set_ticket(request, response, Purpose.FLOW, ticket)
+        case SignedIn(ticket, _, _):
+            await _end_replaced_session(request)
+            set_ticket(request, response, Purpose.SESSION, ticket)
+            clear_ticket(request, response, Purpose.FLOW)
+
+
+def anchor_flow(request: web.Request, response: web.StreamResponse, ticket: Ticket) -> None:
+    """The login form's ticket: it exists before any Redis record does, to bind the form's
+    CSRF token to this browser (login CSRF) without letting page views create state."""
+    set_ticket(request, response, Purpose.FLOW, ticket)
+
+
+def end_flow(request: web.Request, response: web.StreamResponse) -> None:
+    clear_ticket(request, response, Purpose.FLOW)
+
+
+async def signed_out(
+    request: web.Request, response: web.StreamResponse, *, everywhere: bool = False
+) -> None:
+    """End this browser's session (and, ``everywhere``, every session of the person), then
+    clear both cookies and ask the browser to forget what the site stored."""
+    ticket = read_ticket(request, Purpose.SESSION)
+    if ticket is not None:
+        await sign_out(request.config_dict[SESSIONS], request.config_dict[COGNITO], ticket,
+                       everywhere=everywhere)
+        forget_session(request)
+    clear_ticket(request, response, Purpose.SESSION)
+    clear_ticket(request, response, Purpose.FLOW)
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+
+
+async def _end_replaced_session(request: web.Request) -> None:
+    """Signing in ends the session this browser already carried: neither a planted id
+    (fixation) nor an earlier sign-in lives on beside the new session."""
+    ticket = read_ticket(request, Purpose.SESSION)
+    if ticket is not None:
+        await sign_out(request.config_dict[SESSIONS], request.config_dict[COGNITO], ticket)
+        forget_session(request)

@@ -1,0 +1,420 @@
+"""The sign-in driver, table-driven with canned Cognito replies: every challenge path, no
+network. Each case is the sequence of effects the driver must yield, with the reply it gets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cognito_srp
+from gateway import errors
+from gateway.signin import driver, srp
+from gateway.signin.model import Challenge, Tokens
+from gateway.signin.model import ChallengeName as C
+from gateway.signin.protocol import (
+    AssociateSoftwareToken,
+    Compute,
+    Effect,
+    Effects,
+    InitiateAuth,
+    RespondToChallenge,
+    Turn,
+    VerifySoftwareToken,
+)
+
+VECTORS = json.loads((Path(__file__).parents[1] / "data" / "cognito-srp-vectors.json").read_text())
+SRP = VECTORS["user_srp"]
+POOL = VECTORS["pool"]["pool_name"]
+USER = VECTORS["user"]
+INTERNAL = USER["USER_ID_FOR_SRP"]
+SESSION = "s" * 64
+TOKENS = {
+    "AuthenticationResult": {
+        "AccessToken": "a",
+        "IdToken": "i",
+        "RefreshToken": "r",
+        "ExpiresIn": 60,
+    }
+}
+
+
+def challenge_reply(name: C, session: str = SESSION, **parameters: str) -> dict[str, Any]:
+    return {
+        "ChallengeName": name.value,
+        "Session": session,
+        "ChallengeParameters": {"USERNAME": INTERNAL, **parameters},
+    }
+
+
+@dataclass(frozen=True)
+class Expect:
+    """The effect the driver must yield next (checked by ``check``), and what it gets back."""
+
+    check: Callable[[Effect], bool]
+    reply: Any = None
+    raises: errors.GatewayError | None = None
+
+
+def run(effects: Effects[driver.Result], script: list[Expect]) -> driver.Result:
+    """Drive ``effects`` through ``script``: Compute effects not in the script run inline."""
+    pending = list(script)
+    try:
+        effect = next(effects)
+        while True:
+            if isinstance(effect, Compute) and not (pending and pending[0].check(effect)):
+                effect = effects.send(effect.function(*effect.arguments))
+                continue
+            assert pending, f"unexpected effect {effect!r}"
+            expected = pending.pop(0)
+            assert expected.check(effect), f"unexpected effect {effect!r}"
+            if expected.raises is not None:
+                effect = effects.throw(expected.raises)
+            else:
+                effect = effects.send(expected.reply)
+    except StopIteration as finished:
+        assert not pending, f"effects never yielded: {pending}"
+        result: driver.Result = finished.value
+        return result
+
+
+def turn(password: str | None = None) -> Turn:
+    moment = cognito_srp.parse_timestamp(SRP["inputs"]["TIMESTAMP"])
+    return Turn(pool_name=POOL, now=lambda: moment, password=password)
+
+
+def initiate(flow: str) -> Callable[[Effect], bool]:
+    return lambda e: (
+        isinstance(e, InitiateAuth) and e.flow == flow and e.username == USER["login_username"]
+    )
+
+
+def respond(
+    name: C, responses: Mapping[str, str] | None = None, session: str = SESSION
+) -> Callable[[Effect], bool]:
+    def check(effect: Effect) -> bool:
+        return (
+            isinstance(effect, RespondToChallenge)
+            and effect.name is name
+            and effect.username == INTERNAL
+            and effect.session == session
+            and (responses is None or dict(effect.responses) == dict(responses))
+        )
+
+    return check
+
+
+def srp_start() -> list[Expect]:
+    """USER_SRP_AUTH up to the PASSWORD_VERIFIER answer, with the vectors' ephemeral."""
+    pinned = srp.new_ephemeral(int(SRP["inputs"]["a_hex"], 16))
+    claim = {
+        k: SRP["ChallengeResponses"][k]
+        for k in ("PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE", "TIMESTAMP")
+    }
+    return [
+        Expect(lambda e: isinstance(e, Compute) and e.function is srp.new_ephemeral, pinned),
+        Expect(
+            lambda e: initiate("USER_SRP_AUTH")(e) and e.parameters == {"SRP_A": SRP["SRP_A"]},
+            {
+                "ChallengeName": "PASSWORD_VERIFIER",
+                "ChallengeParameters": SRP["ChallengeParameters"],
+            },
+        ),
+        Expect(respond(C.PASSWORD_VERIFIER, claim, session=None)),  # type: ignore[arg-type]
+    ]
+
+
+def start(flow: str = "USER_SRP_AUTH") -> Effects[driver.Result]:
+    return driver.start(flow, USER["login_username"], turn(USER["password"]))
+
+
+def with_reply(expect: Expect, reply: Any) -> Expect:
+    return Expect(expect.check, reply)
+
+
+# --- first factor ----------------------------------------------------------------------------
+
+
+def test_srp_sign_in_answers_the_password_verifier_from_the_vectors() -> None:
+    *head, verifier = srp_start()
+    result = run(start(), [*head, with_reply(verifier, TOKENS)])
+    assert result == Tokens("a", "i", "r", 60)
+
+
+def test_password_auth_sends_the_password_once() -> None:
+    result = run(
+        start("USER_PASSWORD_AUTH"),
+        [
+            Expect(
+                lambda e: (
+                    initiate("USER_PASSWORD_AUTH")(e)
+                    and e.parameters == {"PASSWORD": USER["password"]}
+                ),
+                TOKENS,
+            ),
+        ],
+    )
+    assert isinstance(result, Tokens)
+
+
+def test_a_second_password_verifier_is_a_protocol_error() -> None:
+    *head, verifier = srp_start()
+    again = {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": SRP["ChallengeParameters"],
+    }
+    with pytest.raises(errors.UpstreamProtocolError):
+        run(start(), [*head, with_reply(verifier, again)])
+
+
+def test_unusable_srp_parameters_are_an_upstream_protocol_error() -> None:
+    head = srp_start()[:1]
+    broken = {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "ChallengeParameters": {**SRP["ChallengeParameters"], "SECRET_BLOCK": "***"},
+    }
+    with pytest.raises(errors.UpstreamProtocolError) as refused:
+        run(start(), [*head, Expect(initiate("USER_SRP_AUTH"), broken)])
+    assert refused.value.status == 502 and refused.value.code == "upstream_unavailable"
+
+
+def test_an_unknown_challenge_is_an_upstream_protocol_error() -> None:
+    with pytest.raises(errors.UpstreamProtocolError):
+        run(
+            start("USER_PASSWORD_AUTH"),
+            [Expect(initiate("USER_PASSWORD_AUTH"), {"ChallengeName": "EMAIL_MFA"})],
+        )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [C.CUSTOM_CHALLENGE, C.DEVICE_SRP_AUTH, C.SELECT_CHALLENGE, C.WEB_AUTHN, C.ADMIN_NO_SRP_AUTH],
+)
+def test_challenges_without_a_handler_restart_the_sign_in(name: C) -> None:
+    with pytest.raises(errors.UnsupportedChallenge):
+        run(
+            start("USER_PASSWORD_AUTH"),
+            [Expect(initiate("USER_PASSWORD_AUTH"), challenge_reply(name))],
+        )
+
+
+def test_a_wrong_password_comes_out_of_the_driver() -> None:
+    *head, verifier = srp_start()
+    wrong = errors.InvalidCredentials("Cognito NotAuthorizedException")
+    with pytest.raises(errors.InvalidCredentials):
+        run(start(), [*head, Expect(verifier.check, raises=wrong)])
+
+
+# --- every challenge that asks, from arrival to tokens ----------------------------------------
+
+Path_ = tuple[dict[str, Any], str, dict[str, str], Callable[[Effect], bool]]
+
+ASKED: dict[str, Path_] = {
+    "sms": (
+        challenge_reply(
+            C.SMS_MFA, CODE_DELIVERY_DESTINATION="+*******0100", CODE_DELIVERY_DELIVERY_MEDIUM="SMS"
+        ),
+        "sms-code",
+        {"code": " 123 456 "},
+        respond(C.SMS_MFA, {"SMS_MFA_CODE": "123456"}),
+    ),
+    "sms-otp": (
+        challenge_reply(C.SMS_OTP),
+        "sms-code",
+        {"code": "1234"},
+        respond(C.SMS_OTP, {"SMS_OTP_CODE": "1234"}),
+    ),
+    "email": (
+        challenge_reply(C.EMAIL_OTP),
+        "email-code",
+        {"code": "12345678"},
+        respond(C.EMAIL_OTP, {"EMAIL_OTP_CODE": "12345678"}),
+    ),
+    "totp": (
+        challenge_reply(C.SOFTWARE_TOKEN_MFA),
+        "authenticator-code",
+        {"code": "654321"},
+        respond(C.SOFTWARE_TOKEN_MFA, {"SOFTWARE_TOKEN_MFA_CODE": "654321"}),
+    ),
+    "select": (
+        challenge_reply(C.SELECT_MFA_TYPE, MFAS_CAN_CHOOSE='["SMS_MFA","SOFTWARE_TOKEN_MFA"]'),
+        "choose-mfa",
+        {"mfa_type": "SMS_MFA"},
+        respond(C.SELECT_MFA_TYPE, {"ANSWER": "SMS_MFA"}),
+    ),
+    "new-password": (
+        challenge_reply(C.NEW_PASSWORD_REQUIRED, requiredAttributes='["userAttributes.name"]'),
+        "new-password",
+        {"new_password": "N3w-pass!", "name": " Nia "},
+        respond(
+            C.NEW_PASSWORD_REQUIRED, {"NEW_PASSWORD": "N3w-pass!", "userAttributes.name": "Nia"}
+        ),
+    ),
+    "setup-email": (
+        challenge_reply(C.MFA_SETUP, MFAS_CAN_SETUP='["EMAIL_OTP"]'),
+        "setup-email",
+        {"email": "me@example.com"},
+        respond(C.MFA_SETUP, {"EMAIL": "me@example.com"}),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ASKED)
+def test_a_challenge_is_asked_then_answered_to_tokens(case: str) -> None:
+    arrival, form, answers, expected = ASKED[case]
+    *head, verifier = srp_start()
+    waiting = run(start(), [*head, with_reply(verifier, arrival)])
+    assert isinstance(waiting, driver.Waiting)
+    assert waiting.prompt.step == form
+    assert waiting.challenge.username == INTERNAL
+    assert SESSION not in json.dumps(dict(waiting.prompt.public))
+    done = run(driver.answer(waiting.challenge, answers, turn()), [Expect(expected, TOKENS)])
+    assert isinstance(done, Tokens)
+
+
+@pytest.mark.parametrize("case", ASKED)
+def test_a_malformed_answer_is_refused_before_any_call(case: str) -> None:
+    arrival, _, answers, _ = ASKED[case]
+    waiting = run(start("USER_PASSWORD_AUTH"), [Expect(initiate("USER_PASSWORD_AUTH"), arrival)])
+    assert isinstance(waiting, driver.Waiting)
+    field = next(iter(answers))
+    with pytest.raises(errors.InvalidRequest) as refused:
+        run(driver.answer(waiting.challenge, {**answers, field: "x" * 5000}, turn()), [])
+    assert refused.value.field == field
+    with pytest.raises(errors.InvalidRequest):
+        run(driver.answer(waiting.challenge, {}, turn()), [])
+
+
+def test_a_wrong_code_keeps_the_challenge_for_another_try() -> None:
+    waiting = run(
+        start("USER_PASSWORD_AUTH"),
+        [Expect(initiate("USER_PASSWORD_AUTH"), challenge_reply(C.SMS_MFA))],
+    )
+    assert isinstance(waiting, driver.Waiting)
+    wrong = errors.InvalidCode("Cognito CodeMismatchException", field="code")
+    with pytest.raises(errors.WrongCode):
+        run(
+            driver.answer(waiting.challenge, {"code": "000000"}, turn()),
+            [Expect(respond(C.SMS_MFA), raises=wrong)],
+        )
+
+
+def test_an_answer_can_lead_to_another_challenge() -> None:
+    # SELECT_MFA_TYPE, then the chosen method's code, then tokens.
+    first = run(
+        start("USER_PASSWORD_AUTH"),
+        [
+            Expect(
+                initiate("USER_PASSWORD_AUTH"),
+                challenge_reply(C.SELECT_MFA_TYPE, MFAS_CAN_CHOOSE='["SOFTWARE_TOKEN_MFA"]'),
+            )
+        ],
+    )
+    assert isinstance(first, driver.Waiting)
+    second = run(
+        driver.answer(first.challenge, {"mfa_type": "SOFTWARE_TOKEN_MFA"}, turn()),
+        [
+            Expect(
+                respond(C.SELECT_MFA_TYPE), challenge_reply(C.SOFTWARE_TOKEN_MFA, session="t" * 64)
+            )
+        ],
+    )
+    assert isinstance(second, driver.Waiting)
+    assert second.prompt.step == "authenticator-code"
+    assert second.challenge.session == "t" * 64
+
+
+# --- MFA_SETUP: the three forms and their state ------------------------------------------------
+
+
+def test_totp_setup_with_one_method_associates_at_once() -> None:
+    arrival = challenge_reply(C.MFA_SETUP, MFAS_CAN_SETUP='["SMS_MFA","SOFTWARE_TOKEN_MFA"]')
+    waiting = run(
+        start("USER_PASSWORD_AUTH"),
+        [
+            Expect(initiate("USER_PASSWORD_AUTH"), arrival),
+            Expect(
+                lambda e: isinstance(e, AssociateSoftwareToken) and e.session == SESSION,
+                ("JBSWY3DPEHPK3PXP", "u" * 64),
+            ),
+        ],
+    )
+    assert isinstance(waiting, driver.Waiting)
+    assert waiting.prompt.step == "setup-authenticator"
+    assert waiting.prompt.public["secret_code"] == "JBSWY3DPEHPK3PXP"
+    assert "JBSW" not in repr(waiting.challenge)
+    done = run(
+        driver.answer(waiting.challenge, {"code": "123456"}, turn()),
+        [
+            Expect(
+                lambda e: (
+                    isinstance(e, VerifySoftwareToken)
+                    and e.session == "u" * 64
+                    and e.code == "123456"
+                ),
+                "v" * 64,
+            ),
+            Expect(respond(C.MFA_SETUP, {}, session="v" * 64), TOKENS),
+        ],
+    )
+    assert isinstance(done, Tokens)
+
+
+def test_setup_with_a_choice_asks_first() -> None:
+    arrival = challenge_reply(C.MFA_SETUP, MFAS_CAN_SETUP='["SOFTWARE_TOKEN_MFA","EMAIL_OTP"]')
+    waiting = run(start("USER_PASSWORD_AUTH"), [Expect(initiate("USER_PASSWORD_AUTH"), arrival)])
+    assert isinstance(waiting, driver.Waiting)
+    assert waiting.prompt.step == "setup-mfa"
+    assert waiting.prompt.public["options"] == ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
+    email = run(driver.answer(waiting.challenge, {"mfa_type": "EMAIL_OTP"}, turn()), [])
+    assert isinstance(email, driver.Waiting) and email.prompt.step == "setup-email"
+    restored = Challenge.from_record(json.loads(json.dumps(email.challenge.to_record())))
+    assert restored == email.challenge
+    with pytest.raises(errors.InvalidRequest):
+        run(driver.answer(restored, {"email": "not an email"}, turn()), [])
+
+
+def test_setup_with_nothing_we_can_enrol() -> None:
+    with pytest.raises(errors.MfaUnavailable):
+        run(
+            start("USER_PASSWORD_AUTH"),
+            [
+                Expect(
+                    initiate("USER_PASSWORD_AUTH"),
+                    challenge_reply(C.MFA_SETUP, MFAS_CAN_SETUP='["SMS_MFA"]'),
+                )
+            ],
+        )
+
+
+def test_a_chain_of_automatic_answers_is_bounded() -> None:
+    # A Cognito that keeps sending PASSWORD_VERIFIER never gets the password twice, and the
+    # driver does not loop.
+    assert driver.MAX_AUTOMATIC_ANSWERS <= 8
+    with pytest.raises(errors.UpstreamProtocolError):
+        run(driver.advance(challenge_reply(C.PASSWORD_VERIFIER), "typed", turn()), [])
+
+
+def test_the_timestamp_comes_from_the_turns_clock() -> None:
+    moment = datetime(2026, 1, 5, 9, 3, 7)
+    *head, _ = srp_start()
+    seen: list[str] = []
+
+    def check(effect: Effect) -> bool:
+        if not isinstance(effect, RespondToChallenge):
+            return False
+        seen.append(effect.responses["TIMESTAMP"])
+        return True
+
+    clocked = driver.start(
+        "USER_SRP_AUTH",
+        USER["login_username"],
+        Turn(pool_name=POOL, now=lambda: moment, password=USER["password"]),
+    )
+    run(clocked, [*head, Expect(check, TOKENS)])
+    assert seen == [cognito_srp.format_timestamp(moment)]
