@@ -37,14 +37,14 @@ from gateway.keys import (
 from gateway.logs import quiet_libraries
 from gateway.security.limits import Limits
 from gateway.security.signing import Signing
-from gateway.session.store import Sessions
+from gateway.session.sessions import Sessions
 from gateway.signin.journey import Journeys
 from gateway.signin.runner import Rules, SignIn
 from gateway.store import Store, connect
 from gateway.web import api, health, hosted
 from gateway.web.i18n import Catalogs
 from gateway.web.middleware import cache_control, error_pages, request_context
-from gateway.web.session import session_layer
+from gateway.web.session_layer import session_layer
 from gateway.web.templates import STATIC_DIR, Pages
 
 if TYPE_CHECKING:  # the typed client exists in the stubs only

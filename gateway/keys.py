@@ -10,7 +10,7 @@ from aiohttp import web
 from gateway.cognito.client import Cognito
 from gateway.config import Settings
 from gateway.security.signing import Signing
-from gateway.session.store import Sessions
+from gateway.session.sessions import Sessions
 from gateway.signin.runner import SignIn
 from gateway.store import Store
 from gateway.web.i18n import Catalogs, Translator

@@ -45,7 +45,7 @@ from cognito_srp import secret_hash
 from gateway import errors
 from gateway.cognito.errors import translate
 from gateway.config import CognitoSettings
-from gateway.security.client import RequestContext
+from gateway.security.client_context import RequestContext
 from gateway.signin.model import ChallengeName
 
 if TYPE_CHECKING:  # the client class exists in the stubs only

@@ -15,7 +15,7 @@ from types_aiobotocore_cognito_idp.type_defs import (
     RespondToAuthChallengeResponseTypeDef,
 )
 
-from gateway.security.client import RequestContext
+from gateway.security.client_context import RequestContext
 from gateway.signin.model import ChallengeName
 
 AuthReply = InitiateAuthResponseTypeDef | RespondToAuthChallengeResponseTypeDef

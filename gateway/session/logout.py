@@ -11,7 +11,7 @@ import logging
 from gateway.cognito.client import Cognito
 from gateway.errors import GatewayError
 from gateway.security.signing import Ticket
-from gateway.session.store import Sessions
+from gateway.session.sessions import Sessions
 
 log = logging.getLogger("gateway.logout")
 

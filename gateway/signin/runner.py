@@ -26,10 +26,10 @@ from gateway.errors import (
     TooManyAttempts,
     WrongCode,
 )
-from gateway.security.client import RequestContext
+from gateway.security.client_context import RequestContext
 from gateway.security.limits import Limits
 from gateway.security.signing import Ticket
-from gateway.session.store import Sessions, UserSession
+from gateway.session.sessions import Sessions, UserSession
 from gateway.signin import driver, steps
 from gateway.signin.journey import Journey, Journeys
 from gateway.signin.model import Prompt, Tokens

@@ -26,7 +26,7 @@ from gateway.web.cookies import read_ticket
 from gateway.web.enrolment import enrolment
 from gateway.web.middleware import json_errors
 from gateway.web.requests import read_json, request_context, text_field
-from gateway.web.session import current_session
+from gateway.web.session_layer import current_session
 
 PREFIX = "/auth"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

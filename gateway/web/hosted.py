@@ -21,9 +21,10 @@ from gateway.signin.runner import Outcome, Pending
 from gateway.web import outcome
 from gateway.web.cookies import read_ticket
 from gateway.web.enrolment import enrolment
+from gateway.web.middleware import log_refusal
 from gateway.web.render import error_detail, error_message, page, with_retry_after
 from gateway.web.requests import read_form, request_context
-from gateway.web.session import current_session
+from gateway.web.session_layer import current_session
 
 routes = web.RouteTableDef()
 # The step pages: one URL per form in the step registry (not a catch-all under /login/, so
@@ -131,6 +132,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
             username, form.get("password", ""), return_to, context, previous=ticket
         )
     except errors.GatewayError as error:
+        log_refusal(request, error)
         return _login_form(request, ticket, username=username.strip()[:128],
                            return_to=return_to, error=error)
     return await _finish(request, result)
@@ -217,6 +219,7 @@ async def step_submit(request: web.Request) -> web.StreamResponse:
             ticket, form.get("challenge", ""), form, context, step=request.match_info["step"]
         )
     except errors.GatewayError as error:
+        log_refusal(request, error)
         if error.restart:
             return _see_other("/login?notice=flow_expired"
                               if isinstance(error, errors.FlowExpired) else "/login")

@@ -107,6 +107,14 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
 Renderer = Callable[[web.Request, errors.GatewayError], web.StreamResponse]
 
 
+def log_refusal(request: web.Request, error: errors.GatewayError) -> None:
+    """One line per refusal, wherever it is answered: a warning when something behind the
+    gateway failed, information otherwise. The reason never carries a secret."""
+    level = logging.WARNING if isinstance(error, errors.Outage) else logging.INFO
+    log.log(level, "refused: %s", error,
+            extra={"request_id": request[REQUEST_ID], "code": error.code})
+
+
 def errors_as(render: Renderer) -> Any:
     """A middleware that answers every refusal below it with ``render``: a gateway error as
     itself, an HTTP error aiohttp raised (no route, body too large) as its gateway error, and
@@ -117,9 +125,7 @@ def errors_as(render: Renderer) -> Any:
         try:
             return await handler(request)
         except errors.GatewayError as error:
-            level = logging.WARNING if isinstance(error, errors.Outage) else logging.INFO
-            log.log(level, "refused: %s", error,
-                    extra={"request_id": request[REQUEST_ID], "code": error.code})
+            log_refusal(request, error)
             return render(request, error)
         except web.HTTPException as exc:
             if exc.status < 400:

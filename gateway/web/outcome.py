@@ -12,7 +12,7 @@ from gateway.security.signing import Purpose, Ticket
 from gateway.session.logout import sign_out
 from gateway.signin.runner import Outcome, Pending, SignedIn
 from gateway.web.cookies import clear_ticket, read_ticket, set_ticket
-from gateway.web.session import forget_session
+from gateway.web.session_layer import forget_session
 
 # On sign-out, ask the browser to drop everything this site stored for the person.
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'

@@ -9,7 +9,7 @@ from multidict import MultiMapping
 
 from gateway.errors import InvalidRequest, UnsupportedMediaType
 from gateway.keys import CLIENT_IP, SETTINGS
-from gateway.security.client import MAX_ENCODED_DATA, RequestContext, client_ip
+from gateway.security.client_context import MAX_ENCODED_DATA, RequestContext, client_ip
 
 MAX_FIELD = 4096  # any single form or JSON field except encoded_data
 

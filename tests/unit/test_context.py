@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from gateway.security.client import RequestContext, client_ip
+from gateway.security.client_context import RequestContext, client_ip
 
 TRUSTED = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("2001:db8:ffff::/48"))
 

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from gateway.keys import SESSIONS, STALE_COOKIES
 from gateway.security.signing import Purpose, Ticket
-from gateway.session.store import UserSession
+from gateway.session.sessions import UserSession
 from gateway.web.cookies import cookie_name, read_ticket
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -1,0 +1,86 @@
+"""A Cognito that answers what the protocol does not allow: the gateway says 502 with a log
+line naming what was wrong, never a 500 or a traceback. The hostile Cognito is a small HTTP
+server speaking AWS JSON 1.1 to the gateway's own aiobotocore client."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.demo import PASSWORD, PASSWORD_USER
+from tests.gateway.drivers import API_HEADERS, GatewayFactory
+
+Reply = Callable[[dict[str, Any]], dict[str, Any]]
+
+_VERIFIER = {
+    "ChallengeName": "PASSWORD_VERIFIER",
+    "ChallengeParameters": {"USER_ID_FOR_SRP": "u-1", "SALT": "ab12", "SRP_B": "7f" * 64,
+                            "SECRET_BLOCK": "this is not base64!", "USERNAME": "u-1"},
+}
+
+REPLIES: dict[str, Reply] = {
+    "secret block that is not base64": lambda request: _VERIFIER,
+    "an unknown challenge": lambda request: {"ChallengeName": "EMAIL_MFA", "Session": "s" * 64},
+    "tokens without their tokens": lambda request: {"AuthenticationResult": {"ExpiresIn": 60}},
+    "SRP_B that is zero": lambda request: {
+        **_VERIFIER,
+        "ChallengeParameters": {**_VERIFIER["ChallengeParameters"], "SRP_B": "0",
+                                "SECRET_BLOCK": "AAAA"},
+    },
+}
+
+
+async def hostile_cognito(reply: Reply) -> TestServer:
+    async def answer(request: web.Request) -> web.Response:
+        body = json.loads(await request.read())
+        return web.Response(text=json.dumps(reply(body)),
+                            content_type="application/x-amz-json-1.1")
+
+    app = web.Application()
+    app.router.add_post("/", answer)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    return server
+
+
+@pytest.fixture
+async def servers() -> AsyncIterator[list[TestServer]]:
+    started: list[TestServer] = []
+    yield started
+    for server in started:
+        await server.close()
+
+
+@pytest.mark.parametrize("case", REPLIES)
+@pytest.mark.parametrize("face", ["html", "json"])
+async def test_an_unusable_cognito_reply_is_a_502(
+    case: str, face: str, make_gateway: GatewayFactory, servers: list[TestServer],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cognito = await hostile_cognito(REPLIES[case])
+    servers.append(cognito)
+    gateway = await make_gateway(cognito_endpoint=str(cognito.make_url("/")).rstrip("/"))
+    caplog.set_level(logging.INFO)
+    if face == "json":
+        response = await gateway.post("/auth/login", headers=API_HEADERS,
+                                      json={"username": PASSWORD_USER, "password": PASSWORD})
+        assert response.status == 502
+        assert (await response.json())["error"]["code"] == "upstream_unavailable"
+    else:
+        form = await gateway.get("/login")
+        page = await form.text()
+        csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        response = await gateway.post("/login", data={"csrf": csrf, "username": PASSWORD_USER,
+                                                      "password": PASSWORD},
+                                      allow_redirects=False)
+        assert response.status == 502
+        assert 'data-error-code="upstream_unavailable"' in await response.text()
+    refusals = [r for r in caplog.records if r.getMessage().startswith("refused:")]
+    assert refusals and refusals[-1].levelno == logging.WARNING
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
