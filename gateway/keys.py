@@ -31,6 +31,10 @@ SESSIONS = web.AppKey("sessions", Sessions)
 SIGN_IN = web.AppKey("sign_in", SignIn)
 EXECUTOR = web.AppKey("executor", Executor)
 
+# The gateway's own application, whose keys above hold every dependency. Handlers read them
+# through this rather than ``request.app`` (inside the /auth sub-app that is the sub-app) or
+# ``request.config_dict`` (which builds a new lookup chain on every access).
+ROOT_APP = web.RequestKey("root_app", web.Application)
 REQUEST_ID = web.RequestKey("request_id", str)
 CSP_NONCE = web.RequestKey("csp_nonce", str)
 TRANSLATOR = web.RequestKey("translator", Translator)

@@ -16,7 +16,7 @@ import yaml
 from aiohttp import web
 
 from gateway import errors
-from gateway.keys import SETTINGS, SIGN_IN, STORE
+from gateway.keys import ROOT_APP, SETTINGS, SIGN_IN, STORE
 from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose
 from gateway.signin import steps
@@ -68,7 +68,7 @@ def _challenge(request: web.Request, pending: Pending) -> dict[str, Any]:
     prompt = pending.prompt
     parameters: dict[str, Any] = {k: v for k, v in prompt.public.items() if v is not None}
     shown = enrolment(prompt, pending.journey.username,
-                      request.config_dict[SETTINGS].branding.name)
+                      request[ROOT_APP][SETTINGS].branding.name)
     parameters.update({k: v for k, v in shown.items() if k in {"otpauth_uri", "qr_svg"}})
     return {
         "name": prompt.challenge.value,
@@ -100,9 +100,9 @@ async def login(request: web.Request) -> web.StreamResponse:
     context = request_context(request, text_field(body, "encoded_data", required=False))
     return_to = safe_return_path(
         text_field(body, "return_to", required=False),
-        request.config_dict[SETTINGS].default_return_path,
+        request[ROOT_APP][SETTINGS].default_return_path,
     )
-    result = await request.config_dict[SIGN_IN].start(
+    result = await request[ROOT_APP][SIGN_IN].start(
         username, password, return_to, context, previous=read_ticket(request, Purpose.FLOW)
     )
     return await _respond(request, result)
@@ -120,7 +120,7 @@ async def challenge(request: web.Request) -> web.StreamResponse:
     # The step is optional for clients, but when sent it pins the answer to one form of a
     # challenge that has several (MFA_SETUP), so a stale tab gets challenge_mismatch.
     step = text_field(body, "step", required=False)
-    result = await request.config_dict[SIGN_IN].answer(
+    result = await request[ROOT_APP][SIGN_IN].answer(
         read_ticket(request, Purpose.FLOW), name, answers, context, step=step
     )
     return await _respond(request, result)
@@ -131,7 +131,7 @@ async def session(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
         # With Redis down nobody can sign in either: say that (503), not "please sign in".
-        await request.config_dict[STORE].ping()
+        await request[ROOT_APP][STORE].ping()
         raise errors.NotSignedIn("no session")
     return web.json_response({"user": current.session.user})
 

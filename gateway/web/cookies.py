@@ -11,18 +11,18 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.keys import SETTINGS, SIGNING, STALE_COOKIES
+from gateway.keys import ROOT_APP, SETTINGS, SIGNING, STALE_COOKIES
 from gateway.security.signing import Purpose, Ticket
 
 _COOKIE_NAMES = {Purpose.FLOW: "gw-flow", Purpose.SESSION: "gw-session"}
 
 
 def cookie_name(request: web.Request, purpose: Purpose) -> str:
-    return request.config_dict[SETTINGS].cookies.prefix + _COOKIE_NAMES[purpose]
+    return request[ROOT_APP][SETTINGS].cookies.prefix + _COOKIE_NAMES[purpose]
 
 
 def _max_age(request: web.Request, purpose: Purpose) -> int:
-    lifetimes = request.config_dict[SETTINGS].lifetimes
+    lifetimes = request[ROOT_APP][SETTINGS].lifetimes
     if purpose is Purpose.FLOW:
         return lifetimes.flow_ttl
     return lifetimes.session_absolute
@@ -36,7 +36,7 @@ def read_ticket(request: web.Request, purpose: Purpose) -> Ticket | None:
     value = request.cookies.get(name)
     if value is None:
         return None
-    ticket = request.config_dict[SIGNING].read_ticket(purpose, value, _max_age(request, purpose))
+    ticket = request[ROOT_APP][SIGNING].read_ticket(purpose, value, _max_age(request, purpose))
     if ticket is None:
         request[STALE_COOKIES].add(name)
     return ticket
@@ -49,7 +49,7 @@ def set_ticket(
     request[STALE_COOKIES].discard(name)
     response.set_cookie(
         name,
-        request.config_dict[SIGNING].sign_ticket(purpose, ticket),
+        request[ROOT_APP][SIGNING].sign_ticket(purpose, ticket),
         max_age=_max_age(request, purpose),
         **cookie_attributes(request),
     )
@@ -68,7 +68,7 @@ def clear_cookies(request: web.Request, response: web.StreamResponse, names: Ite
 def cookie_attributes(request: web.Request) -> dict[str, Any]:
     return {
         "path": "/",
-        "secure": request.config_dict[SETTINGS].cookies.secure,
+        "secure": request[ROOT_APP][SETTINGS].cookies.secure,
         "httponly": True,
         "samesite": "Lax",
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.errors import StoreUnavailable
-from gateway.keys import STORE
+from gateway.keys import ROOT_APP, STORE
 
 routes = web.RouteTableDef()
 
@@ -23,7 +23,7 @@ async def liveness(request: web.Request) -> web.StreamResponse:
 @routes.get("/readyz")
 async def readiness(request: web.Request) -> web.StreamResponse:
     try:
-        await request.config_dict[STORE].ping()
+        await request[ROOT_APP][STORE].ping()
     except StoreUnavailable:
         return web.json_response(
             {"status": "unavailable", "redis": "down"}, status=503, headers={"Retry-After": "5"}

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway import errors
-from gateway.keys import REQUEST_ID, SETTINGS, SIGN_IN, SIGNING, STORE, TRANSLATOR
+from gateway.keys import REQUEST_ID, ROOT_APP, SETTINGS, SIGN_IN, SIGNING, STORE, TRANSLATOR
 from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose, Ticket
 from gateway.signin import steps
@@ -45,11 +45,11 @@ def _step_url(pending: Pending) -> str:
 
 
 def _return_to(request: web.Request, value: str | None) -> str:
-    return safe_return_path(value, request.config_dict[SETTINGS].default_return_path)
+    return safe_return_path(value, request[ROOT_APP][SETTINGS].default_return_path)
 
 
 def _require_csrf(request: web.Request, form: dict[str, str], ticket: Ticket | None) -> None:
-    if not request.config_dict[SIGNING].check_csrf(form.get("csrf"), ticket):
+    if not request[ROOT_APP][SIGNING].check_csrf(form.get("csrf"), ticket):
         raise errors.CsrfFailed("form token missing or not bound to this cookie")
 
 
@@ -85,7 +85,7 @@ def _login_form(
         request,
         "login.html",
         status=error.status if error else 200,
-        csrf=request.config_dict[SIGNING].csrf_token(ticket),
+        csrf=request[ROOT_APP][SIGNING].csrf_token(ticket),
         username=username,
         return_to=return_to,
         notice=notice_text,
@@ -106,10 +106,10 @@ async def login_page(request: web.Request) -> web.StreamResponse:
         # Without Redis no sign-in can finish: say so now (503, Retry-After) rather than offer
         # a form that would take the person's password only to fail. With a cookie, the reads
         # below ask Redis anyway and fail the same way.
-        await request.config_dict[STORE].ping()
+        await request[ROOT_APP][STORE].ping()
     if await current_session(request) is not None:
         return _see_other(return_to)
-    restarted = await request.config_dict[SIGN_IN].notice(ticket)
+    restarted = await request[ROOT_APP][SIGN_IN].notice(ticket)
     notice = request.query.get("notice")
     if restarted is not None:
         return _login_form(request, ticket or Ticket.new(), username=restarted.username,
@@ -128,7 +128,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     username = form.get("username", "")
     try:
         context = request_context(request, form.get("encoded_data"))
-        result = await request.config_dict[SIGN_IN].start(
+        result = await request[ROOT_APP][SIGN_IN].start(
             username, form.get("password", ""), return_to, context, previous=ticket
         )
     except errors.GatewayError as error:
@@ -143,7 +143,7 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     ticket = read_ticket(request, Purpose.FLOW)
     _require_csrf(request, form, ticket)
-    await request.config_dict[SIGN_IN].cancel(ticket)
+    await request[ROOT_APP][SIGN_IN].cancel(ticket)
     response = _see_other("/login")
     outcome.end_flow(request, response)
     return response
@@ -165,7 +165,7 @@ def _step_page(
 ) -> web.StreamResponse:
     t = request[TRANSLATOR]
     prompt = pending.prompt
-    settings = request.config_dict[SETTINGS]
+    settings = request[ROOT_APP][SETTINGS]
     kept = {f.name: typed[f.name].strip()[: f.max_length] for f in prompt.fields
             if typed and f.kind in _KEPT_KINDS and f.name in typed}
     labels = {f.name: t(f"attribute.{f.name}") if t.has(f"attribute.{f.name}") else f.name
@@ -176,7 +176,7 @@ def _step_page(
     context: dict[str, Any] = {
         "prompt": prompt,
         "challenge": prompt.challenge.value,
-        "csrf": request.config_dict[SIGNING].csrf_token(pending.ticket),
+        "csrf": request[ROOT_APP][SIGNING].csrf_token(pending.ticket),
         "username": pending.journey.username,
         "public": dict(prompt.public),
         **enrolment(prompt, pending.journey.username, settings.branding.name),
@@ -199,7 +199,7 @@ def _step_page(
 
 @routes.get(STEP_PATH)
 async def step_page(request: web.Request) -> web.StreamResponse:
-    pending = await request.config_dict[SIGN_IN].current(read_ticket(request, Purpose.FLOW))
+    pending = await request[ROOT_APP][SIGN_IN].current(read_ticket(request, Purpose.FLOW))
     if pending is None:
         return _see_other("/login")
     if pending.prompt.step != request.match_info["step"]:
@@ -212,7 +212,7 @@ async def step_submit(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     ticket = read_ticket(request, Purpose.FLOW)
     _require_csrf(request, form, ticket)
-    sign_in = request.config_dict[SIGN_IN]
+    sign_in = request[ROOT_APP][SIGN_IN]
     try:
         context = request_context(request, form.get("encoded_data"))
         result = await sign_in.answer(
@@ -248,7 +248,7 @@ async def home(request: web.Request) -> web.StreamResponse:
         "signed-in.html",
         user=user,
         display_name=user.get("name") or user.get("email") or user.get("username") or "",
-        csrf=request.config_dict[SIGNING].csrf_token(current.ticket),
+        csrf=request[ROOT_APP][SIGNING].csrf_token(current.ticket),
     )
 
 

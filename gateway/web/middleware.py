@@ -20,6 +20,7 @@ from gateway.keys import (
     CLIENT_IP,
     CSP_NONCE,
     REQUEST_ID,
+    ROOT_APP,
     SETTINGS,
     STALE_COOKIES,
     TRANSLATOR,
@@ -34,7 +35,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def _csp(request: web.Request) -> str:
     nonce = request[CSP_NONCE]
-    settings = request.config_dict[SETTINGS]
+    settings = request[ROOT_APP][SETTINGS]
     scripts = f"'nonce-{nonce}'"
     if settings.cognito.advanced_security_script_url:
         scripts += f" {settings.cognito.advanced_security_script_url}"
@@ -58,7 +59,7 @@ def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     headers["Cross-Origin-Resource-Policy"] = "same-origin"
     headers["Content-Security-Policy"] = _csp(request)
-    if request.config_dict[SETTINGS].cookies.secure:
+    if request[ROOT_APP][SETTINGS].cookies.secure:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
 
 
@@ -75,11 +76,12 @@ async def cache_control(request: web.Request, response: web.StreamResponse) -> N
 
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[ROOT_APP] = request.app  # the outermost middleware runs as the gateway's own app
     request[REQUEST_ID] = secrets.token_hex(8)
     request[CSP_NONCE] = secrets.token_urlsafe(16)
     request[STALE_COOKIES] = set()
     request[CLIENT_IP] = client_address(request)
-    catalogs = request.config_dict[CATALOGS]
+    catalogs = request[ROOT_APP][CATALOGS]
     request[TRANSLATOR] = catalogs.translator(
         catalogs.negotiate(request.headers.get("Accept-Language"))
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.keys import COGNITO, SESSIONS
+from gateway.keys import COGNITO, ROOT_APP, SESSIONS
 from gateway.security.signing import Purpose, Ticket
 from gateway.session.logout import sign_out
 from gateway.signin.runner import Outcome, Pending, SignedIn
@@ -47,7 +47,7 @@ async def signed_out(
     clear both cookies and ask the browser to forget what the site stored."""
     ticket = read_ticket(request, Purpose.SESSION)
     if ticket is not None:
-        await sign_out(request.config_dict[SESSIONS], request.config_dict[COGNITO], ticket,
+        await sign_out(request[ROOT_APP][SESSIONS], request[ROOT_APP][COGNITO], ticket,
                        everywhere=everywhere)
         forget_session(request)
     clear_ticket(request, response, Purpose.SESSION)
@@ -60,5 +60,5 @@ async def _end_replaced_session(request: web.Request) -> None:
     (fixation) nor an earlier sign-in lives on beside the new session."""
     ticket = read_ticket(request, Purpose.SESSION)
     if ticket is not None:
-        await sign_out(request.config_dict[SESSIONS], request.config_dict[COGNITO], ticket)
+        await sign_out(request[ROOT_APP][SESSIONS], request[ROOT_APP][COGNITO], ticket)
         forget_session(request)

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from gateway.config import PasswordPolicy
 from gateway.errors import GatewayError
-from gateway.keys import CSP_NONCE, PAGES, REQUEST_ID, SETTINGS, TRANSLATOR
+from gateway.keys import CSP_NONCE, PAGES, REQUEST_ID, ROOT_APP, SETTINGS, TRANSLATOR
 from gateway.web.i18n import Translator
 
 
@@ -38,7 +38,7 @@ def page(
     request: web.Request, template: str, *, status: int = 200, **context: Any
 ) -> web.Response:
     t = request[TRANSLATOR]
-    body = request.config_dict[PAGES].render(
+    body = request[ROOT_APP][PAGES].render(
         template,
         {
             "t": t,
@@ -79,7 +79,7 @@ def json_body(request: web.Request, error: GatewayError) -> dict[str, Any]:
     }
     if error.field:
         body["field"] = error.field
-    detail = error_detail(t, error, request.config_dict[SETTINGS].branding.password_policy)
+    detail = error_detail(t, error, request[ROOT_APP][SETTINGS].branding.password_policy)
     if detail:
         body["detail"] = detail
     if error.retry_after is not None:

@@ -8,7 +8,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from gateway.errors import InvalidRequest, UnsupportedMediaType
-from gateway.keys import CLIENT_IP, SETTINGS
+from gateway.keys import CLIENT_IP, ROOT_APP, SETTINGS
 from gateway.security.client_context import MAX_ENCODED_DATA, RequestContext, client_ip
 
 MAX_FIELD = 4096  # any single form or JSON field except encoded_data
@@ -20,7 +20,7 @@ def client_address(request: web.Request) -> str | None:
     return client_ip(
         request.remote,
         request.headers.getall("X-Forwarded-For", []),
-        request.config_dict[SETTINGS].trusted_proxies,
+        request[ROOT_APP][SETTINGS].trusted_proxies,
     )
 
 

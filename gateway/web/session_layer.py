@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from gateway.keys import SESSIONS, STALE_COOKIES
+from gateway.keys import ROOT_APP, SESSIONS, STALE_COOKIES
 from gateway.security.signing import Purpose, Ticket
 from gateway.session.sessions import UserSession
 from gateway.web.cookies import cookie_name, read_ticket
@@ -50,7 +50,7 @@ async def current_session(request: web.Request) -> Current | None:
     if slot.loaded:
         return slot.current
     ticket = read_ticket(request, Purpose.SESSION)
-    session = await request.config_dict[SESSIONS].load(ticket) if ticket is not None else None
+    session = await request[ROOT_APP][SESSIONS].load(ticket) if ticket is not None else None
     if ticket is not None and session is None:
         request[STALE_COOKIES].add(cookie_name(request, Purpose.SESSION))
     slot.loaded = True
