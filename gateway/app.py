@@ -42,6 +42,7 @@ from gateway.signin.journey import Journeys
 from gateway.signin.runner import Rules, SignIn
 from gateway.store import Store, connect
 from gateway.web import api, health, hosted
+from gateway.web.fetch_metadata import same_origin_writes
 from gateway.web.i18n import Catalogs
 from gateway.web.middleware import cache_control, error_pages, request_context
 from gateway.web.session_layer import session_layer
@@ -126,13 +127,26 @@ def _services(clock: Callable[[], datetime] | None) -> CleanupContext:
         app[COGNITO] = Cognito(app[COGNITO_CLIENT], settings.cognito)
         lifetimes = settings.lifetimes
         app[SESSIONS] = Sessions(store, lifetimes.session_idle, lifetimes.session_absolute)
-        cognito = settings.cognito
+        cognito, existence = settings.cognito, settings.existence
+        if not existence.assume_prevented:
+            log.warning(
+                "the gateway cannot see whether the app client has PreventUserExistenceErrors "
+                "enabled; with LEGACY, Cognito answers an unknown username faster than a wrong "
+                "password. Enable it, then set GATEWAY_ASSUME_PREVENT_USER_EXISTENCE=true "
+                "(failed sign-ins are answered after %d ms meanwhile)", existence.failure_floor_ms,
+            )
         app[SIGN_IN] = SignIn(
-            rules=Rules(cognito.auth_flow, cognito.pool_name, settings.limits.max_code_attempts),
+            rules=Rules(
+                cognito.auth_flow, cognito.pool_name, settings.limits.max_code_attempts,
+                reveal_disabled=existence.reveal_disabled,
+                failure_floor=existence.failure_floor_ms / 1000,
+            ),
             cognito=app[COGNITO],
             journeys=Journeys(store, lifetimes.flow_ttl),
             sessions=app[SESSIONS],
-            limits=Limits(store, settings.limits),
+            # Counter names are keyed by the newest signing key (rotating it resets them).
+            limits=Limits(store, settings.limits,
+                          settings.cookies.secret_keys[-1].reveal().encode()),
             executor=app[EXECUTOR],
             **({"clock": clock} if clock else {}),
         )
@@ -151,8 +165,11 @@ def create_app(
     catalogs: Catalogs | None = None,
 ) -> web.Application:
     quiet_libraries()
+    # Cross-site writes are refused on both faces, inside each face's error rendering and
+    # before anything reads a cookie or a body.
     app = web.Application(
-        middlewares=[request_context, error_pages, session_layer], client_max_size=MAX_BODY
+        middlewares=[request_context, error_pages, same_origin_writes, session_layer],
+        client_max_size=MAX_BODY,
     )
     app[SETTINGS] = settings
     app[SIGNING] = Signing([key.reveal() for key in settings.cookies.secret_keys])
@@ -163,7 +180,7 @@ def create_app(
     )
     app.on_response_prepare.append(cache_control)
     app.add_routes(health.routes)
-    app.add_subapp(api.PREFIX, api.api_app())
+    app.add_subapp(api.PREFIX, api.api_app(guard=same_origin_writes))
     app.add_routes(hosted.routes)
     app.router.add_static("/static/", STATIC_DIR)
     return app

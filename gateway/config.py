@@ -316,9 +316,26 @@ class LifetimeSettings(_Section):
         return absolute
 
 
+class HttpSettings(_Section):
+    """What one client may hold of the HTTP server: connections that never finish cost a socket
+    each, so they are bounded in time and in number (README, "Behind a reverse proxy")."""
+
+    # Seconds from the end of the headers to the end of the body; then 408 and the connection
+    # is closed. The largest body (192 KiB) takes well under a second on any real link.
+    body_timeout: float = Field(
+        default=15.0, ge=0.5, le=300, validation_alias="GATEWAY_BODY_TIMEOUT"
+    )
+    # Open connections per client IP, counted on the TCP peer. A trusted proxy's connections are
+    # not counted (they carry everyone): behind one, the proxy caps each real client.
+    max_connections_per_client: WholeNumber = Field(
+        default=32, ge=1, le=100000, validation_alias="GATEWAY_MAX_CONNECTIONS_PER_CLIENT"
+    )
+
+
 class LimitSettings(_Section):
-    """Abuse limits: failures per window (seconds), and sign-in starts per second across the
-    gateway (Cognito's quota is per AWS account)."""
+    """Abuse limits (windows in seconds). Failures are reserved before Cognito checks an answer
+    and given back when it was right; starts and code sends are counted per client network and
+    per account, below the gateway-wide start budget (README, "Abuse limits")."""
 
     ip_failure_limit: WholeNumber = Field(
         default=20, ge=1, le=100000, validation_alias="GATEWAY_IP_FAILURE_LIMIT"
@@ -326,11 +343,36 @@ class LimitSettings(_Section):
     ip_failure_window: WholeNumber = Field(
         default=300, ge=1, le=86400, validation_alias="GATEWAY_IP_FAILURE_WINDOW"
     )
+    # Failures per account from one client network: an attacker elsewhere uses up their own.
     user_failure_limit: WholeNumber = Field(
         default=10, ge=1, le=100000, validation_alias="GATEWAY_USER_FAILURE_LIMIT"
     )
     user_failure_window: WholeNumber = Field(
         default=900, ge=1, le=86400, validation_alias="GATEWAY_USER_FAILURE_WINDOW"
+    )
+    # Failures per account from everywhere (same window): the ceiling on distributed guessing.
+    account_failure_limit: WholeNumber = Field(
+        default=100, ge=1, le=100000, validation_alias="GATEWAY_ACCOUNT_FAILURE_LIMIT"
+    )
+    # Sign-in starts, successful or not, per client network and per account.
+    client_start_limit: WholeNumber = Field(
+        default=30, ge=1, le=100000, validation_alias="GATEWAY_CLIENT_START_LIMIT"
+    )
+    account_start_limit: WholeNumber = Field(
+        default=20, ge=1, le=100000, validation_alias="GATEWAY_ACCOUNT_START_LIMIT"
+    )
+    start_window: WholeNumber = Field(
+        default=60, ge=1, le=86400, validation_alias="GATEWAY_START_WINDOW"
+    )
+    # SMS and email codes Cognito sends, per client network and per account (they cost money).
+    client_code_limit: WholeNumber = Field(
+        default=20, ge=1, le=100000, validation_alias="GATEWAY_CLIENT_CODE_LIMIT"
+    )
+    account_code_limit: WholeNumber = Field(
+        default=5, ge=1, le=100000, validation_alias="GATEWAY_ACCOUNT_CODE_LIMIT"
+    )
+    code_window: WholeNumber = Field(
+        default=900, ge=1, le=86400, validation_alias="GATEWAY_CODE_WINDOW"
     )
     global_start_limit: WholeNumber = Field(
         default=100, ge=1, le=100000, validation_alias="GATEWAY_GLOBAL_START_LIMIT"
@@ -338,6 +380,27 @@ class LimitSettings(_Section):
     # Wrong codes in one sign-in before it starts over.
     max_code_attempts: WholeNumber = Field(
         default=5, ge=1, le=20, validation_alias="GATEWAY_MAX_CODE_ATTEMPTS"
+    )
+
+
+class ExistenceSettings(_Section):
+    """What a stranger may learn about whether an account exists (README, "Who has an
+    account")."""
+
+    # Tell a disabled account apart from a wrong password (403 account_disabled): helpful to
+    # the owner, and an existence check for anyone with the name.
+    reveal_disabled: Flag = Field(
+        default=False, validation_alias="GATEWAY_REVEAL_DISABLED_ACCOUNTS"
+    )
+    # The deployer vouches that the app client has PreventUserExistenceErrors=ENABLED (an app
+    # client cannot read its own setting); otherwise start-up warns.
+    assume_prevented: Flag = Field(
+        default=False, validation_alias="GATEWAY_ASSUME_PREVENT_USER_EXISTENCE"
+    )
+    # A refused password is answered no sooner than this after the request arrived, so an
+    # unknown name (answered at once by a LEGACY client) and a wrong password look alike.
+    failure_floor_ms: WholeNumber = Field(
+        default=250, ge=0, le=5000, validation_alias="GATEWAY_FAILED_SIGN_IN_FLOOR_MS"
     )
 
 
@@ -417,7 +480,9 @@ class Settings(BaseSettings):
     cookies: CookieSettings
     # Sections (frozen) whose every field has a default.
     lifetimes: LifetimeSettings = LifetimeSettings()
+    http: HttpSettings = HttpSettings()
     limits: LimitSettings = LimitSettings()
+    existence: ExistenceSettings = ExistenceSettings()
     branding: BrandingSettings = BrandingSettings()
     # IPs/CIDRs whose X-Forwarded-For entries are believed, walked right to left.
     trusted_proxies: Annotated[tuple[ProxyNetwork, ...], BeforeValidator(_comma_list)] = Field(

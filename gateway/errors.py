@@ -26,6 +26,8 @@ class GatewayError(Exception):
     status: ClassVar[int] = 500
     # The sign-in cannot continue from where it is; the person starts again at the login form.
     restart: ClassVar[bool] = False
+    # The answer ends the connection (``Connection: close``): the request was not read whole.
+    closes_connection: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -88,6 +90,14 @@ class UnsupportedMediaType(Refused):
 
 class PayloadTooLarge(Refused):
     code, status = "payload_too_large", 413
+
+
+class RequestTimeout(Refused):
+    """The body did not arrive in time. The answer says ``Connection: close`` (RFC 9110,
+    15.5.9): a request half read cannot be followed by another on the same connection."""
+
+    code, status = "request_timeout", 408
+    closes_connection = True
 
 
 class NotFound(Refused):

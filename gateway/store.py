@@ -30,27 +30,29 @@ T = TypeVar("T")
 RETRY_AFTER = 5
 _PREFIX = "gw:"
 
-# Count a failure in several windows at once; the window starts at the first failure.
-_COUNT = """
-for i, key in ipairs(KEYS) do
-  local n = redis.call('incr', key)
-  if n == 1 then redis.call('expire', key, ARGV[i]) end
-end
-return 1
-"""
-
-# Refuse when any limit counter (KEYS[1..n-1], limits in ARGV) is full, otherwise count one more
-# in the last key: the check and the count of a sign-in start in one round trip instead of two.
-# Answers {0, new count} or {index of the full counter, its remaining seconds}.
-_COUNT_UNLESS_FULL = """
-for i = 1, #KEYS - 1 do
+# Take one from every budget, or from none: refuse when any counter (KEYS) is at its limit
+# (ARGV[1..n]), otherwise count one in each, a new counter living for its window
+# (ARGV[n+1..2n]). The check and the count are one step, so no burst of concurrent requests can
+# get past a limit. Answers {0, 0}, or {index of the full counter, its remaining seconds}.
+_RESERVE = """
+local n = #KEYS
+for i = 1, n do
   if tonumber(redis.call('get', KEYS[i]) or '0') >= tonumber(ARGV[i]) then
     return {i, redis.call('ttl', KEYS[i])}
   end
 end
-local n = redis.call('incr', KEYS[#KEYS])
-if n == 1 then redis.call('expire', KEYS[#KEYS], ARGV[#KEYS]) end
-return {0, n}
+for i = 1, n do
+  if redis.call('incr', KEYS[i]) == 1 then redis.call('expire', KEYS[i], ARGV[n + i]) end
+end
+return {0, 0}
+"""
+
+# Give one back to each counter that still holds it (a counter may have expired meanwhile).
+_GIVE_BACK = """
+for i, key in ipairs(KEYS) do
+  if tonumber(redis.call('get', key) or '0') > 0 then redis.call('decr', key) end
+end
+return 1
 """
 
 
@@ -95,12 +97,12 @@ def connect(settings: RedisSettings) -> aioredis.Redis:
 
 
 @dataclass(frozen=True, slots=True)
-class Gate:
-    """What :meth:`Store.count_unless_full` found."""
+class Budget:
+    """A counter that may reach ``limit`` within ``window`` seconds of its first count."""
 
-    full: str | None  # the first limit key already at its limit; then nothing was counted
-    retry_after: int  # seconds until that limit's window ends
-    count: int  # the counter's new value, when nothing was full
+    key: str
+    limit: int
+    window: int
 
 
 class Store:
@@ -209,28 +211,21 @@ class Store:
 
     # --- counters ---------------------------------------------------------------------------
 
-    async def counts(self, keys: Sequence[str]) -> list[int]:
-        values = await self._guard(lambda: self.redis.mget([_PREFIX + k for k in keys]))
-        return [int(v) if v is not None else 0 for v in values]
-
-    async def count(self, windows: Sequence[tuple[str, int]]) -> None:
-        keys = [_PREFIX + key for key, _ in windows]
-        ttls = [str(ttl) for _, ttl in windows]
-        await self._guard(lambda: self.redis.eval(_COUNT, len(keys), *keys, *ttls))
-
-    async def count_unless_full(
-        self, limits: Sequence[tuple[str, int]], counter: tuple[str, int]
-    ) -> Gate:
-        """Add one to ``counter`` ``(key, ttl)`` unless a ``(key, limit)`` in ``limits`` has
-        reached its limit, in which case nothing is counted."""
-        keys = [_PREFIX + key for key, _ in limits] + [_PREFIX + counter[0]]
-        args = [str(limit) for _, limit in limits] + [str(counter[1])]
-        full, value = await self._guard(
-            lambda: self.redis.eval(_COUNT_UNLESS_FULL, len(keys), *keys, *args)
+    async def reserve(self, budgets: Sequence[Budget]) -> tuple[Budget, int] | None:
+        """Count one in every budget, atomically, unless one is already at its limit: then
+        nothing is counted and that budget comes back with the seconds until it resets."""
+        keys = [_PREFIX + budget.key for budget in budgets]
+        args = [str(b.limit) for b in budgets] + [str(b.window) for b in budgets]
+        full, ttl = await self._guard(
+            lambda: self.redis.eval(_RESERVE, len(keys), *keys, *args)
         )
-        if full:
-            return Gate(full=limits[int(full) - 1][0], retry_after=int(value), count=0)
-        return Gate(full=None, retry_after=0, count=int(value))
+        return (budgets[int(full) - 1], int(ttl)) if full else None
+
+    async def give_back(self, keys: Sequence[str]) -> None:
+        """Return one to each counter: what was reserved for an attempt that did not fail."""
+        if keys:
+            names = [_PREFIX + key for key in keys]
+            await self._guard(lambda: self.redis.eval(_GIVE_BACK, len(names), *names))
 
     async def ttl(self, key: str) -> int:
         return int(await self._guard(lambda: self.redis.ttl(_PREFIX + key)))

@@ -100,6 +100,16 @@ def environment(
         "GATEWAY_CLIENT_SECRET": SECRET,
         "GATEWAY_COGNITO_ENDPOINT": emulator.url,
         "GATEWAY_BRAND_NAME": BRAND_NAME,
+        # The delay that evens out failed sign-ins would only slow the suite down; the tests
+        # of it (test_security_existence.py) turn it back on.
+        "GATEWAY_FAILED_SIGN_IN_FLOOR_MS": "0",
+        # Every test's traffic comes from one address and signs the same demo users in again
+        # and again; the tests of these budgets (test_security_fair_limits.py) set their own.
+        "GATEWAY_CLIENT_START_LIMIT": "10000",
+        "GATEWAY_ACCOUNT_START_LIMIT": "10000",
+        "GATEWAY_CLIENT_CODE_LIMIT": "10000",
+        "GATEWAY_ACCOUNT_CODE_LIMIT": "10000",
+        "GATEWAY_ASSUME_PREVENT_USER_EXISTENCE": "true",
     }
     env.update({f"GATEWAY_{key.upper()}": value for key, value in overrides.items()})
     return {k: v for k, v in env.items() if v != ""}

@@ -1,7 +1,11 @@
 """Signed-in sessions: tokens kept server-side, sealed with a key only the cookie holds.
 
-A session has a sliding idle timeout and an absolute cap; the Redis TTL is always the smaller of
-the two, so a record never outlives the promise even if nobody reads it again.
+A session has a sliding idle timeout and an absolute cap, and it never outlives its access
+token: nothing asks Cognito on every request, so the token's expiry is the latest moment a
+person disabled, deleted or signed out everywhere at Cognito is still signed in here. (Until
+tokens are refreshed, that expiry ends the session; a refresh will move it with new tokens.)
+The Redis TTL is always the smallest of the three, so a record never outlives the promise even
+if nobody reads it again.
 """
 
 from __future__ import annotations
@@ -101,7 +105,9 @@ class Sessions:
         self.absolute_timeout = absolute_timeout
 
     def _ttl(self, session: UserSession, now: float) -> int:
-        return int(min(self.idle_timeout, session.created_at + self.absolute_timeout - now))
+        """Seconds the session may still live, rounded down: never past its end."""
+        return int(min(self.idle_timeout, session.created_at + self.absolute_timeout - now,
+                       session.access_expires_at - now))
 
     async def create(self, session: UserSession) -> Ticket:
         """Always a new id: the pre-login flow's id is never promoted (no session fixation).
@@ -127,10 +133,12 @@ class Sessions:
         await self._store.put(KIND, ticket, session.to_record(), ttl)
 
     async def load(self, ticket: Ticket | None) -> UserSession | None:
-        """The session, with its idle timeout extended; None when absent or past a limit.
+        """The session, with its idle timeout extended; None when absent or past a limit (the
+        absolute cap, or its access token's expiry), and then the record is deleted.
 
         The read itself slides the idle timeout (GETEX, one round trip); only within the last
-        idle window before the absolute cap does a second call shorten it to the cap.
+        idle window before the session's end (the cap or the token's expiry) does a second call
+        shorten it to that end.
         """
         if ticket is None:
             return None

@@ -18,6 +18,7 @@ from typing import Any
 
 from gateway.cognito.port import CognitoPort
 from gateway.errors import (
+    AccountDisabled,
     ChallengeMismatch,
     FlowExpired,
     GatewayError,
@@ -27,12 +28,12 @@ from gateway.errors import (
     WrongCode,
 )
 from gateway.security.client_context import RequestContext
-from gateway.security.limits import Limits
+from gateway.security.limits import Attempt, Limits
 from gateway.security.signing import Ticket
 from gateway.session.sessions import Sessions, UserSession
 from gateway.signin import driver, steps
 from gateway.signin.journey import Journey, Journeys
-from gateway.signin.model import Prompt, Tokens
+from gateway.signin.model import ChallengeName, Prompt, Tokens
 from gateway.signin.protocol import (
     AssociateSoftwareToken,
     Compute,
@@ -48,6 +49,8 @@ log = logging.getLogger("gateway.flow")
 
 MAX_USERNAME = 128  # Cognito's UsernameType
 MAX_PASSWORD = 256  # Cognito's PasswordType
+# Challenges whose arrival means Cognito just sent a code (SMS or email): a code send counted.
+_CODE_SENT = frozenset({ChallengeName.SMS_MFA, ChallengeName.EMAIL_OTP, ChallengeName.SMS_OTP})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,10 @@ class Rules:
     auth_flow: str
     pool_name: str
     max_code_attempts: int
+    # A disabled account answers like a wrong password unless the deployer opts in.
+    reveal_disabled: bool = False
+    # A refused password is answered no sooner than this (seconds) after the start began.
+    failure_floor: float = 0.0
 
 
 class SignIn:
@@ -123,14 +130,33 @@ class SignIn:
         if previous is not None:
             await self._journeys.delete(previous)
 
-        await self._limits.start(context.ip, username)
+        began = asyncio.get_running_loop().time()
+        attempt = await self._limits.start(context.ip, username)
         effects = driver.start(self._rules.auth_flow, username, self._turn(password))
+        failed = code_sent = False
         try:
-            result = await self._run(effects, context, self._begin(effects))
+            result = await self._run(effects, context, self._begin(effects), attempt)
+            code_sent = _sends_code(result)
+        except AccountDisabled:
+            failed = True
+            if self._rules.reveal_disabled:
+                raise
+            await self._floor(began)
+            raise InvalidCredentials("disabled account, answered as a wrong password") from None
         except (InvalidCredentials, TooManyAttempts):
-            await self._limits.failed(context.ip, username)
+            failed = True
+            await self._floor(began)
             raise
+        finally:
+            await attempt.settle(failed=failed, code_sent=code_sent)
         return await self._settle(Ticket.new(), Journey(username, return_to), result)
+
+    async def _floor(self, began: float) -> None:
+        """Answer a refused password no sooner than the floor: an unknown name (refused at
+        once by a LEGACY app client) then takes as long as a wrong password (an SRP exchange)."""
+        remaining = began + self._rules.failure_floor - asyncio.get_running_loop().time()
+        if remaining > 0:
+            await asyncio.sleep(remaining)
 
     async def answer(
         self,
@@ -162,12 +188,10 @@ class SignIn:
                     )
                 effects = driver.answer(current, answers, self._turn())
                 # The driver validates the answers before its first effect; only a valid
-                # answer is checked against the limits and sent.
+                # answer reserves its place in the limits and is sent.
                 begun = self._begin(effects)
-                await self._limits.check(context.ip, journey.username)
-                result = await self._run(effects, context, begun)
+                result = await self._answer(effects, context, begun, journey, current.username)
             except WrongCode as wrong:
-                await self._limits.failed(context.ip, journey.username)
                 journey.failures += 1
                 if journey.failures >= self._rules.max_code_attempts:
                     await self._journeys.save(ticket, journey.restarted(TooManyAttempts.code))
@@ -182,6 +206,27 @@ class SignIn:
                     error.step = here
                 raise
             return await self._settle(ticket, journey, result)
+
+    async def _answer(
+        self,
+        effects: Effects[driver.Result],
+        context: RequestContext,
+        begun: Effect | driver.Result,
+        journey: Journey,
+        internal: str,
+    ) -> driver.Result:
+        attempt = await self._limits.answer(context.ip, journey.username)
+        failed = code_sent = False
+        try:
+            await attempt.cover(internal)
+            result = await self._run(effects, context, begun, attempt)
+            code_sent = _sends_code(result)
+            return result
+        except WrongCode:
+            failed = True
+            raise
+        finally:
+            await attempt.settle(failed=failed, code_sent=code_sent)
 
     # --- reading a journey ------------------------------------------------------------------
 
@@ -217,12 +262,16 @@ class SignIn:
         effects: Effects[driver.Result],
         context: RequestContext,
         begun: Effect | driver.Result,
+        attempt: Attempt,
     ) -> driver.Result:
         """Perform each effect and send its result back in (a failure is thrown back in, so a
-        handler may recover), until the driver returns."""
+        handler may recover), until the driver returns. Every answer sent to Cognito is first
+        covered by the failure budgets of the account it names."""
         step = begun
         while not isinstance(step, driver.Waiting | Tokens):
             try:
+                if isinstance(step, InitiateAuth | RespondToChallenge):
+                    await attempt.cover(step.username)
                 result = await self._perform(step, context)
             except GatewayError as error:
                 step = _resume(effects.throw, error)
@@ -269,3 +318,7 @@ def _resume(resume: Callable[[Any], Effect], value: Any) -> Effect | driver.Resu
     except StopIteration as finished:
         result: driver.Result = finished.value
         return result
+
+
+def _sends_code(result: driver.Result) -> bool:
+    return isinstance(result, driver.Waiting) and result.challenge.name in _CODE_SENT

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from gateway import errors
 from gateway.keys import ROOT_APP, SETTINGS, SIGN_IN, STORE
@@ -143,7 +144,11 @@ async def logout(request: web.Request) -> web.StreamResponse:
         body = await read_json(request)
         everywhere = body.get("everywhere") is True
     response = web.Response(status=204)
-    await outcome.signed_out(request, response, everywhere=everywhere)
+    # Without a session cookie there is nothing to end, so nothing is cleared either, as on the
+    # pages: a second sign-out (another tab) is simply another 204.
+    ticket = read_ticket(request, Purpose.SESSION)
+    if ticket is not None:
+        await outcome.signed_out(request, response, ticket, everywhere=everywhere)
     return response
 
 
@@ -153,9 +158,10 @@ async def openapi(request: web.Request) -> web.StreamResponse:
     return web.Response(text=_OPENAPI_JSON, content_type="application/json")
 
 
-def api_app() -> web.Application:
-    """The JSON face, to mount at :data:`PREFIX`."""
-    app = web.Application(middlewares=[json_errors, csrf_header])
+def api_app(*, guard: Middleware) -> web.Application:
+    """The JSON face, to mount at :data:`PREFIX`. ``guard`` (the composition root's
+    cross-site rule) runs inside this face's JSON errors, before the X-CSRF rule."""
+    app = web.Application(middlewares=[json_errors, guard, csrf_header])
     app.add_routes(routes)
     return app
 

@@ -256,8 +256,12 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     ticket = read_ticket(request, Purpose.SESSION)
-    if ticket is not None:
-        _require_csrf(request, form, ticket)
     response = _see_other("/login?notice=signed_out")
-    await outcome.signed_out(request, response, everywhere=form.get("everywhere") == "1")
+    if ticket is None:
+        # Already signed out: a double click, or a second tab's button after the first one
+        # worked. They see the usual "signed out" notice, and nothing is cleared: a post
+        # without the cookie may equally be another site's form, and its token binds to nothing.
+        return response
+    _require_csrf(request, form, ticket)
+    await outcome.signed_out(request, response, ticket, everywhere=form.get("everywhere") == "1")
     return response

@@ -41,15 +41,21 @@ def end_flow(request: web.Request, response: web.StreamResponse) -> None:
 
 
 async def signed_out(
-    request: web.Request, response: web.StreamResponse, *, everywhere: bool = False
+    request: web.Request, response: web.StreamResponse, ticket: Ticket, *,
+    everywhere: bool = False,
 ) -> None:
-    """End this browser's session (and, ``everywhere``, every session of the person), then
-    clear both cookies and ask the browser to forget what the site stored."""
-    ticket = read_ticket(request, Purpose.SESSION)
-    if ticket is not None:
-        await sign_out(request[ROOT_APP][SESSIONS], request[ROOT_APP][COGNITO], ticket,
-                       everywhere=everywhere)
-        forget_session(request)
+    """End the session of this browser's session cookie, ``ticket`` (and, ``everywhere``,
+    every session of the person), then clear both cookies and ask the browser to forget what
+    the site stored.
+
+    Only for a request that proved it is the person's own (the cookie came, and with it the
+    face's CSRF proof): Clear-Site-Data wipes every cookie and all storage of the site, other
+    applications' on the same host included, so a request that could have been forged by
+    another site must never get here.
+    """
+    await sign_out(request[ROOT_APP][SESSIONS], request[ROOT_APP][COGNITO], ticket,
+                   everywhere=everywhere)
+    forget_session(request)
     clear_ticket(request, response, Purpose.SESSION)
     clear_ticket(request, response, Purpose.FLOW)
     response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA

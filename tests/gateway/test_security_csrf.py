@@ -4,6 +4,9 @@ Forms: every form carries a token bound to the cookie that posts it, the login f
 (login CSRF); a missing or foreign token is refused with 403 before anything reaches Cognito.
 JSON: every route under /auth/, found by walking the router so a route added later is covered
 too, refuses calls without ``X-CSRF: 1`` and bodies a cross-site form could send.
+Both faces: every state-changing route refuses a request another site's page sent, as the
+browser describes it (``Sec-Fetch-Site``, or ``Origin`` where a browser predates that), token or
+not; the site's own requests, and clients that are not browsers, pass.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from tests.gateway.drivers import API_HEADERS, GatewayFactory, HtmlDriver, JsonD
 from tests.gateway.hooks import EmulatorHooks
 from tests.gateway.html import Page, error_code
 from tests.gateway.journeys import STEP_VIEWS, reach
-from tests.gateway.observe import jar_value
+from tests.gateway.observe import jar_value, set_cookies
 
 SESSION_COOKIE = "__Host-gw-session"
 
@@ -200,3 +203,99 @@ async def test_no_other_origin_is_granted_cors(gateway: TestClient, hooks: Emula
             for response in (preflight, actual):
                 granted = [h for h in response.headers if h.lower().startswith("access-control-")]
                 assert granted == [], (origin, method, path, response.status)
+
+
+# --- where a request comes from (Fetch Metadata, Origin) --------------------------------------
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+# What browsers send with a request another site's page made. ``same-site`` is a page on a
+# sibling subdomain: another application, refused like any other site.
+FOREIGN_SOURCES: list[dict[str, str]] = [
+    {"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+    {"Sec-Fetch-Site": "same-site", "Origin": "https://blog.gateway.example"},
+    {"Sec-Fetch-Site": "cross-origin"},  # no such value: refused, not guessed at
+    # A browser from before Fetch Metadata: the Origin alone.
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},  # a sandboxed frame, or a page behind a cross-site redirect
+    {"Origin": "http://[::1"},  # no parser's idea of a URL: refused, not a 500
+]
+
+
+def unsafe_routes(client: TestClient, step: str) -> list[tuple[str, str]]:
+    """Every (method, path) of both faces that may change state, read from the running app's
+    router (sub-applications included), with the step pages' placeholder filled in."""
+    found = []
+    for route in client.server.app.router.routes():
+        if route.resource is None or route.method in SAFE_METHODS:
+            continue
+        info = route.resource.get_info()
+        path = info.get("path") or info.get("formatter", "")
+        found.append((route.method, path.format(step=step)))
+    return found
+
+
+async def test_every_unsafe_route_of_both_faces_refuses_another_sites_request(
+    gateway: TestClient, hooks: EmulatorHooks
+) -> None:
+    routes = unsafe_routes(gateway, "authenticator-code")
+    assert {("POST", "/login"), ("POST", "/login/cancel"), ("POST", "/login/authenticator-code"),
+            ("POST", "/logout"), ("POST", "/auth/login"), ("POST", "/auth/challenge"),
+            ("POST", "/auth/logout")} <= set(routes)
+    # Signed in and half-way through another sign-in, with every token those forms carry: the
+    # requests below would all go through (sign out, cancel, answer) but for where they come
+    # from. A real cross-site request would not even carry the cookies.
+    api, pages = JsonDriver(gateway), HtmlDriver(gateway)
+    assert (await api.login("password-user", PASSWORD)).signed_in
+    step = await api.login("totp-user", PASSWORD)
+    assert step.view == "authenticator-code"
+    session_token = (await pages.get("/")).form("/logout").fields["csrf"]
+    step_page = await pages.get("/login/authenticator-code")
+    flow_token = step_page.form("/login/authenticator-code").fields["csrf"]
+    calls = len(await hooks.calls())
+
+    for method, path in routes:
+        json_face = path.startswith("/auth/")
+        for source in FOREIGN_SOURCES:
+            if json_face:
+                response = await gateway.request(method, path, headers={**API_HEADERS, **source},
+                                                 json={})
+                code = (await response.json())["error"]["code"]
+            else:
+                token = session_token if path == "/logout" else flow_token
+                response = await gateway.request(
+                    method, path, headers=source, allow_redirects=False,
+                    data={"csrf": token, "username": "password-user", "password": PASSWORD,
+                          "challenge": "SOFTWARE_TOKEN_MFA", "code": "000000"})
+                code = error_code(await response.text())
+            assert (response.status, code) == (403, "csrf_failed"), (method, path, source)
+            assert set_cookies(response) == [], (method, path, source)
+    assert len(await hooks.calls()) == calls  # nothing reached Cognito
+
+    # Everything is where it was: still signed in, still waiting for the same code.
+    assert await api.session() is not None
+    assert (await api.answer(step, {"code": await hooks.totp("totp-user")})).signed_in
+
+
+def site_own_sources(origin: str) -> dict[str, dict[str, str]]:
+    """What browsers send with the gateway's own pages' requests (``origin`` is its origin)."""
+    return {
+        "same-origin": {"Sec-Fetch-Site": "same-origin", "Origin": origin},
+        # Typed into the address bar, or a bookmark: the person's own doing.
+        "none": {"Sec-Fetch-Site": "none"},
+        "origin-only": {"Origin": origin},  # a browser from before Fetch Metadata
+        "not-a-browser": {},  # curl, a server-side client: it carries no victim's cookies
+    }
+
+
+@pytest.mark.parametrize("source", ["same-origin", "none", "origin-only", "not-a-browser"])
+async def test_the_sites_own_requests_pass(
+    source: str, face: str, gateway: TestClient, hooks: EmulatorHooks
+) -> None:
+    headers = site_own_sources(str(gateway.make_url("/").origin()))[source]
+    driver = (HtmlDriver(gateway, headers) if face == "html" else JsonDriver(gateway, headers))
+    step = await driver.login("totp-user", PASSWORD)
+    assert step.view == "authenticator-code"
+    assert (await driver.answer(step, {"code": await hooks.totp("totp-user")})).signed_in
+    await driver.logout()
+    assert await driver.session() is None

@@ -22,11 +22,13 @@ WINDOW = 300
 
 @pytest.fixture
 async def limited(make_gateway: GatewayFactory) -> TestClient:
-    """Small limits, behind a trusted proxy on loopback so each request can claim its own IP."""
+    """Small limits, behind a trusted proxy on loopback so each request can claim its own IP.
+    The account-wide ceiling is as small as the per-network one here, so rotating addresses
+    meet it; test_security_lockout.py shows the owner's network kept apart from an attacker's."""
     return await make_gateway(
         ip_failure_limit=str(LIMIT), ip_failure_window=str(WINDOW),
         user_failure_limit=str(LIMIT), user_failure_window=str(WINDOW),
-        trusted_proxies="127.0.0.1/32",
+        account_failure_limit=str(LIMIT), trusted_proxies="127.0.0.1/32",
     )
 
 

@@ -69,6 +69,27 @@ async def test_a_session_past_its_cap_is_gone(store: Store) -> None:
     assert not await store.redis.exists(store.key(KIND, ticket.id))
 
 
+async def test_the_record_never_outlives_the_access_token(store: Store) -> None:
+    sessions = Sessions(store, idle_timeout=600, absolute_timeout=3600)
+    expiring = session()
+    expiring.access_expires_at = time.time() + 100
+    ticket = await sessions.create(expiring)
+    assert 95 <= await ttl(store, ticket) <= 100
+    assert await sessions.load(ticket) is not None
+    assert 95 <= await ttl(store, ticket) <= 100  # the read slid it no further than that
+
+
+async def test_a_session_past_its_access_tokens_expiry_is_gone(store: Store) -> None:
+    sessions = Sessions(store, idle_timeout=600, absolute_timeout=3600)
+    ticket = await sessions.create(session())
+    expired = session()
+    expired.access_expires_at = time.time() - 1
+    # A record still in Redis (written before the TTL took the token into account, say).
+    await store.put(KIND, ticket, expired.to_record(), 600)
+    assert await sessions.load(ticket) is None
+    assert not await store.redis.exists(store.key(KIND, ticket.id))
+
+
 async def test_save_writes_new_tokens_under_the_same_ticket(store: Store) -> None:
     sessions = Sessions(store, idle_timeout=600, absolute_timeout=3600)
     original = session()
