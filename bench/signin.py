@@ -115,6 +115,14 @@ class Stack:
             "GATEWAY_GLOBAL_START_LIMIT": "100000",
             "GATEWAY_IP_FAILURE_LIMIT": "100000",
             "GATEWAY_USER_FAILURE_LIMIT": "100000",
+            "GATEWAY_MAX_CONNECTIONS_PER_CLIENT": "100000",
+            # All the load comes from one address and signs the same users in again and again.
+            "GATEWAY_CLIENT_START_LIMIT": "100000",
+            "GATEWAY_ACCOUNT_START_LIMIT": "100000",
+            "GATEWAY_CLIENT_CODE_LIMIT": "100000",
+            "GATEWAY_ACCOUNT_CODE_LIMIT": "100000",
+            "GATEWAY_ACCOUNT_FAILURE_LIMIT": "100000",
+            "GATEWAY_ASSUME_PREVENT_USER_EXISTENCE": "true",
         }
 
     def start(self) -> None:

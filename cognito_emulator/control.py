@@ -1,6 +1,6 @@
 """Test hooks under ``/_emulator/``: outbox, call log, faults, clock, reset, TOTP, a page.
 
-These are outside the AWS API; the contract is documented in the README ("Cognito emulator").
+These are outside the AWS API; the contract is documented in docs/emulator.md ("Test hooks").
 Not to be confused with Lambda triggers, which live in triggers.py.
 """
 
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -38,7 +40,9 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/_emulator/clock", set_clock)
     app.router.add_post("/_emulator/reset", reset)
     app.router.add_get("/_emulator/totp", totp)
+    app.router.add_get("/_emulator/authenticators", authenticators)
     app.router.add_get("/_emulator/", page)
+    app.router.add_get("/_emulator/page.js", page_script)
     app.router.add_get("/_emulator", to_page)
 
 
@@ -200,25 +204,82 @@ async def to_page(request: web.Request) -> web.Response:
     raise web.HTTPFound("/_emulator/")
 
 
-async def page(request: web.Request) -> web.Response:
-    emulator = request.app[EMULATOR]
-    authenticators = []
+def _authenticators(emulator: Emulator) -> list[dict[str, Any]]:
+    """The current code of every user with a software token, enrolled or being set up."""
+    found = []
     for pool in emulator.store.pools.values():
         for user in pool.users.values():
             secret = _totp_secret(user)
             if secret:
-                authenticators.append(_totp_json(emulator, pool, user, secret))
+                found.append(_totp_json(emulator, pool, user, secret))
+    return found
+
+
+async def authenticators(request: web.Request) -> web.Response:
+    emulator = request.app[EMULATOR]
+    return web.json_response({
+        "now": emulator.now(),
+        "step_seconds": mfa.TOTP_STEP_SECONDS,
+        "authenticators": _authenticators(emulator),
+    })
+
+
+def _message_key(message: dict[str, Any]) -> str:
+    """How the page's script tells messages apart (page.js builds the same string from the
+    JSON: the time to the millisecond, then the other fields)."""
+    fields = [f"{message['sent_at']:.3f}"] + [
+        str(message[k]) for k in ("pool_id", "username", "destination", "purpose", "code")
+    ]
+    return "|".join(fields)
+
+
+def _clock_time(epoch: float) -> str:
+    return time.strftime("%H:%M:%S", time.gmtime(epoch)) + " UTC"
+
+
+def _iso(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+_SCRIPT = (Path(__file__).parent / "templates" / "page.js").read_text(encoding="utf-8")
+
+
+async def page_script(request: web.Request) -> web.Response:
+    return web.Response(
+        text=_SCRIPT, content_type="text/javascript", charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"},
+    )
+
+
+async def page(request: web.Request) -> web.Response:
+    """A page for people: what was sent (newest first) and each authenticator's code.
+
+    Rendered complete on the server; ``page.js`` then keeps it current in place (countdown,
+    new codes, new messages) from the JSON hooks, without reloading, so a selection survives.
+    """
+    emulator = request.app[EMULATOR]
+    messages = []
+    for message in reversed(emulator.outbox.messages):
+        shown = message.to_json()
+        shown.update(key=_message_key(shown), sent_clock=_clock_time(message.sent_at),
+                     sent_iso=_iso(message.sent_at), sent_at=repr(message.sent_at))
+        messages.append(shown)
     nonce = secrets.token_urlsafe(16)
     html = _templates.get_template("index.html").render(
-        messages=list(reversed(emulator.outbox.messages)), authenticators=authenticators,
-        nonce=nonce,
+        messages=messages, authenticators=_authenticators(emulator), nonce=nonce,
+        now=repr(emulator.now()), step_seconds=mfa.TOTP_STEP_SECONDS,
     )
     return web.Response(
         text=html,
         content_type="text/html",
         headers={
-            "Content-Security-Policy": f"default-src 'none'; style-src 'nonce-{nonce}'",
+            "Content-Security-Policy": (
+                f"default-src 'none'; style-src 'nonce-{nonce}'; script-src 'self'; "
+                "connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                "frame-ancestors 'none'"
+            ),
             "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store",
+            "Referrer-Policy": "no-referrer",
         },
     )

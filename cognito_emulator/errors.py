@@ -155,7 +155,7 @@ REFRESH_TOKEN_REVOKED = "Refresh Token has been revoked"
 REFRESH_TOKEN_EXPIRED = "Refresh Token has expired"
 CUSTOM_AUTH_NOT_CONFIGURED = "Custom auth lambda trigger is not configured for the user pool."
 # Real Cognito's text for an adaptive-authentication block is not documented; this is the
-# emulator's choice (README, "Known differences").
+# emulator's choice (docs/emulator.md, "Known differences").
 BLOCKED_BY_RISK = "Unable to login because of security reasons."
 
 

@@ -7,11 +7,10 @@ import logging
 import os
 import sys
 
-from aiohttp import web
-
 from gateway.app import create_app
 from gateway.config import ConfigError, load_settings
 from gateway.logs import configure
+from gateway.web.server import run
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,12 +28,11 @@ def main(argv: list[str] | None = None) -> None:
         "starting",
         extra={"host": args.host, "port": args.port, "pool": settings.cognito.user_pool_id},
     )
-    web.run_app(
+    run(
         create_app(settings),
-        host=args.host,
-        port=args.port,
-        access_log=None,
-        print=lambda _: print(f"gateway listening on http://{args.host}:{args.port}", flush=True),
+        args.host,
+        args.port,
+        ready=lambda: print(f"gateway listening on http://{args.host}:{args.port}", flush=True),
     )
 
 

@@ -42,9 +42,10 @@ from gateway.signin.journey import Journeys
 from gateway.signin.runner import Rules, SignIn
 from gateway.store import Store, connect
 from gateway.web import api, health, hosted
+from gateway.web.bodies import whole_bodies
 from gateway.web.fetch_metadata import same_origin_writes
 from gateway.web.i18n import Catalogs
-from gateway.web.middleware import cache_control, error_pages, request_context
+from gateway.web.middleware import cache_control, error_pages, request_context, server_name
 from gateway.web.session_layer import session_layer
 from gateway.web.templates import STATIC_DIR, Pages
 
@@ -100,7 +101,7 @@ def _yield_to_event_loop() -> None:
     wait a few milliseconds; at equal priority the kernel shares a busy core between them
     evenly, and every request queues behind SRP. On Linux a thread has its own nice value
     (setpriority on its thread id); elsewhere that call would name a process, so it is not
-    made. Measured (README, "Performance"): under sign-in load /healthz p50 drops to about a
+    made. Measured (docs/performance.md): under sign-in load /healthz p50 drops to about a
     third and p99 to about three quarters; throughput stays within the noise.
     """
     if sys.platform.startswith("linux"):
@@ -166,10 +167,14 @@ def create_app(
 ) -> web.Application:
     quiet_libraries()
     # Cross-site writes are refused on both faces, inside each face's error rendering and
-    # before anything reads a cookie or a body.
+    # before anything reads a cookie or a body; then the body is taken in whole (bodies.py).
     app = web.Application(
-        middlewares=[request_context, error_pages, same_origin_writes, session_layer],
+        middlewares=[request_context, error_pages, same_origin_writes, whole_bodies,
+                     session_layer],
         client_max_size=MAX_BODY,
+        # Never inflate a request body: aiohttp would do it on the event loop, as the bytes
+        # arrive and while draining a refused body; whole_bodies refuses encoded ones (415).
+        handler_args={"auto_decompress": False},
     )
     app[SETTINGS] = settings
     app[SIGNING] = Signing([key.reveal() for key in settings.cookies.secret_keys])
@@ -178,9 +183,9 @@ def create_app(
     app.cleanup_ctx.extend(
         [_redis(redis), _cognito(cognito_client), _executor(executor), _services(clock)]
     )
-    app.on_response_prepare.append(cache_control)
+    app.on_response_prepare.extend([cache_control, server_name])
     app.add_routes(health.routes)
-    app.add_subapp(api.PREFIX, api.api_app(guard=same_origin_writes))
-    app.add_routes(hosted.routes)
+    app.add_subapp(api.PREFIX, api.api_app(guard=same_origin_writes, bodies=whole_bodies))
+    app.add_routes(hosted.page_routes(settings.home_path))
     app.router.add_static("/static/", STATIC_DIR)
     return app

@@ -49,6 +49,8 @@ LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 _POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 _MIN_KEY_LENGTH = 32
+# First path segments the gateway's own routes use: the signed-in page cannot live there.
+_RESERVED_PATHS = frozenset({"login", "logout", "auth", "static", "healthz", "readyz"})
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -153,6 +155,12 @@ def _network(value: object) -> Network:
         return ipaddress.ip_network(str(value).strip(), strict=False)
     except ValueError:
         raise ValueError(f": {str(value).strip()!r} is not an IP address or CIDR") from None
+
+
+def _none_for_off(value: object) -> object:
+    if isinstance(value, str) and value.strip().lower() in {"none", "off"}:
+        return None
+    return value
 
 
 def _json_strings(value: object) -> object:
@@ -318,7 +326,7 @@ class LifetimeSettings(_Section):
 
 class HttpSettings(_Section):
     """What one client may hold of the HTTP server: connections that never finish cost a socket
-    each, so they are bounded in time and in number (README, "Behind a reverse proxy")."""
+    each, so they are bounded in time and in number (README, "Hostile input")."""
 
     # Seconds from the end of the headers to the end of the body; then 408 and the connection
     # is closed. The largest body (192 KiB) takes well under a second on any real link.
@@ -384,8 +392,8 @@ class LimitSettings(_Section):
 
 
 class ExistenceSettings(_Section):
-    """What a stranger may learn about whether an account exists (README, "Who has an
-    account")."""
+    """What a stranger may learn about whether an account exists (docs/design.md, "Who
+    has an account")."""
 
     # Tell a disabled account apart from a wrong password (403 account_disabled): helpful to
     # the owner, and an existence check for anyone with the name.
@@ -490,6 +498,11 @@ class Settings(BaseSettings):
     )
     # Where people go after sign-in when no safe return_to was given.
     default_return_path: str = Field(default="/", validation_alias="GATEWAY_DEFAULT_RETURN_PATH")
+    # Where the gateway's own signed-in page lives; "none" for no such page, so an app can own
+    # every path (including "/").
+    home_path: Annotated[str | None, BeforeValidator(_none_for_off)] = Field(
+        default="/", validation_alias="GATEWAY_HOME_PATH"
+    )
     log_level: str = Field(default="INFO", validation_alias="GATEWAY_LOG_LEVEL")
 
     @field_validator("default_return_path")
@@ -497,6 +510,19 @@ class Settings(BaseSettings):
     def _on_this_site(cls, value: str) -> str:
         if not value.startswith("/") or value.startswith(("//", "/\\")):
             raise ValueError("must be a path on this site, like /app")
+        return value
+
+    @field_validator("home_path")
+    @classmethod
+    def _a_page_of_ours(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        # A plain path: it becomes a route, so no query, fragment or placeholder, and not a
+        # path the gateway already serves.
+        if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/?|/", value) or "/.." in value:
+            raise ValueError("must be a plain path on this site, like /account, or none")
+        if (first := value.strip("/").split("/")[0]) in _RESERVED_PATHS:
+            raise ValueError(f"cannot be under /{first}, which the gateway serves")
         return value
 
     @field_validator("log_level", mode="before")

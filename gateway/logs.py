@@ -16,13 +16,43 @@ import time
 from typing import Any
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
-# JWTs (tokens) and long opaque base64/url-safe runs (Cognito Sessions, SRP values).
-_SECRET_SHAPES = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*|[A-Za-z0-9+/_=-]{80,}")
 _NOISY = ("botocore", "aiobotocore", "urllib3", "asyncio")
+
+# Two shapes of secret, each found in one pass that looks at a character a bounded number of
+# times: logged text can be a request path, which anyone writes, so masking must stay linear
+# in its length (a backtracking pattern cost quadratic time on a path of "eyJé" repeated).
+#
+# A JWT: "eyJ", then three runs of [\w-] joined by dots (the last may be empty). Of the "eyJ"s
+# in one run of [\w-], the first reaches the same dots as any later one and covers it, so only
+# the first is tried: each attempt starts where a run starts (the lookbehind), commits to its
+# first "eyJ" (the atomic group) and never gives back what a segment took (possessive
+# quantifiers). The attempt is a lookahead, so a JWT found from one run does not hide one
+# found from the next: the spans may overlap, and every JWT shape is covered.
+_JWT = re.compile(r"(?<![\w-])(?=(?>[\w-]*?(?=eyJ))(eyJ[\w-]++\.[\w-]++\.[\w-]*+))")
+# Long opaque base64/url-safe runs (Cognito Sessions, SRP values), taken whole from where they
+# start, so a run too short to count is measured once, not once per character.
+_OPAQUE = re.compile(r"(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{80,}")
+
+
+def secret_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` holds something shaped like a secret: sorted, merged (start, end) pairs."""
+    found = sorted([m.span(1) for m in _JWT.finditer(text)]
+                   + [m.span() for m in _OPAQUE.finditer(text)])
+    merged: list[tuple[int, int]] = []
+    for start, end in found:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def mask(text: str) -> str:
-    return _SECRET_SHAPES.sub("[redacted]", text)
+    pieces, shown = [], 0
+    for start, end in secret_spans(text):
+        pieces += [text[shown:start], "[redacted]"]
+        shown = end
+    return "".join(pieces) + text[shown:] if pieces else text
 
 
 class JsonFormatter(logging.Formatter):

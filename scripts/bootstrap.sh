@@ -11,6 +11,7 @@ need_debian_packages() {
     case "$pkg" in
       redis-server) command -v redis-server >/dev/null || missing+=(redis-server) ;;
       chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+      curl|jq) command -v "$pkg" >/dev/null || missing+=("$pkg") ;;
     esac
   done
   [ ${#missing[@]} -eq 0 ] && return 0

@@ -1,6 +1,10 @@
 """The local stack in one process tree: redis-server, the emulator, and two gateways (the
 demo pool, and the pool that requires MFA so the enrolment pages can be tried).
 
+Every service writes its output (request logs included) to its own file under the log
+directory (``.devstack/`` by default), so the terminal keeps what a developer needs: the URLs
+and the demo sign-ins, printed once everything answers.
+
 Not part of the product: a developer's convenience, started by ``scripts/dev``.
 """
 
@@ -10,16 +14,23 @@ import argparse
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, NoReturn
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_SEED = ROOT / "cognito_emulator" / "demo_seed.yaml"
+DEFAULT_LOG_DIR = ROOT / ".devstack"
 PASSWORD = "Demo-Passw0rd!"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 5.0
 
 GATEWAYS = [
     {
@@ -36,107 +47,205 @@ GATEWAYS = [
     },
 ]
 
+# (sign in as, password, what signing in as this user shows, index into GATEWAYS). One line per
+# user of cognito_emulator/demo_seed.yaml; tests/test_devstack.py checks none is missing.
 SIGN_INS = [
-    ("password-user", PASSWORD, "plain password, no MFA", 0),
-    ("totp-user", PASSWORD, "authenticator app (code on the emulator page)", 0),
-    ("sms-user", PASSWORD, "text message code (emulator outbox)", 0),
-    ("email-user", PASSWORD, "email code (emulator outbox)", 0),
-    ("choice-user", PASSWORD, "choose SMS, email or authenticator", 0),
-    ("new-password-user", "Temp-Passw0rd!", "must choose a new password and give a name", 0),
-    ("alias@example.com", PASSWORD, "email alias, client with a secret", 0),
-    ("setup-user", PASSWORD, "must set up MFA (authenticator or email)", 1),
+    ("password-user", PASSWORD, "no MFA: signed in straight away", 0),
+    ("totp-user", PASSWORD, "asks for an authenticator-app code (emulator page)", 0),
+    ("sms-user", PASSWORD, "asks for a text-message code (emulator page)", 0),
+    ("email-user", PASSWORD, "asks for an emailed code (emulator page)", 0),
+    ("choice-user", PASSWORD, "picks SMS, email or app, then that code", 0),
+    ("new-password-user", "Temp-Passw0rd!", "temporary password: choose a new one, give a name",
+     0),
+    ("alias@example.com", PASSWORD, "signs in by email alias (username is an opaque id)", 0),
+    ("setup-user", PASSWORD, "MFA required, none yet: set up an app (QR) or email", 1),
 ]
 
 
-def wait_for(url: str, process: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + 30
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def wait_for(ready: Callable[[], bool], service: Service, deadline: float) -> None:
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{what} exited with code {process.returncode}")
+        if service.process.poll() is not None:
+            fail(f"{service.name} exited with code {service.process.returncode}", service)
         try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback URL we built
+            if ready():
                 return
         except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"{what} did not start within 30 s")
+            pass
+        time.sleep(0.1)
+    fail(f"{service.name} did not start within {START_TIMEOUT:.0f} s", service)
 
 
-def main() -> None:
+def answers(url: str) -> Callable[[], bool]:
+    def ready() -> bool:
+        with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback URL we built
+            return True
+
+    return ready
+
+
+def accepts(port: int) -> Callable[[], bool]:
+    def ready() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+
+    return ready
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "".join(path.read_text(errors="replace").splitlines(keepends=True)[-lines:])
+    except OSError:
+        return ""
+
+
+def fail(message: str, service: Service) -> NoReturn:
+    last = tail(service.log)
+    print(f"{message}; the end of {service.log}:\n{last}" if last else message, file=sys.stderr)
+    raise SystemExit(1)
+
+
+def shown(path: Path) -> str:
+    """A path as short as it can be said: relative to the current directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def banner(urls: Sequence[str], emulator_url: str, services: Sequence[Service],
+           log_dir: Path) -> str:
+    lines = [
+        "",
+        f"  Sign in at      {urls[0]}/login",
+        f"  MFA-required    {urls[1]}/login   (the setup-user's pool)",
+        f"  Emulator page   {emulator_url}/_emulator/   (codes sent, current TOTP codes)",
+    ]
+    for index, gateway in enumerate(GATEWAYS):
+        lines += ["", f"  Demo sign-ins on {urls[index]}/login ({gateway['name']}):"]
+        lines += [f"    {username:<18} {password:<15} {what}"
+                  for username, password, what, pool in SIGN_INS if pool == index]
+    lines += [
+        "",
+        f"  Each service logs (its requests too) to a file in {shown(log_dir)}/:",
+        "    " + "  ".join(service.log.name for service in services),
+        f"  Follow them with: tail -f {shown(log_dir)}/*.log",
+        "  Ctrl-C stops everything.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000, help="first gateway port")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="first gateway port (the second gateway uses the next one)")
     parser.add_argument("--emulator-port", type=int, default=9229)
     parser.add_argument("--redis-port", type=int, default=6390)
-    args = parser.parse_args()
+    parser.add_argument("--log-dir", type=Path, default=DEFAULT_LOG_DIR,
+                        help="where each service's log file goes (default: .devstack/)")
+    args = parser.parse_args(argv)
 
-    processes: list[subprocess.Popen[bytes]] = []
+    log_dir: Path = args.log_dir.resolve()
+    log_dir.mkdir(parents=True, exist_ok=True)
+    services: list[Service] = []
+    log_files: list[IO[bytes]] = []
     workdir = tempfile.mkdtemp(prefix="gateway-dev-")
 
-    def stop(*_: object) -> None:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
+    def start(name: str, log_name: str, command: list[str],
+              env: dict[str, str] | None = None) -> Service:
+        log = log_dir / log_name
+        # A fresh file each run (what this run logged, not yesterday's), written unbuffered.
+        output = log.open("wb")
+        log_files.append(output)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env={**(env or os.environ), "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+        )
+        services.append(Service(name, process, log))
+        return services[-1]
+
+    def stop() -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        for service in reversed(services):
+            if service.process.poll() is None:
+                service.process.terminate()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for service in reversed(services):
             try:
-                process.wait(timeout=5)
+                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                process.kill()
+                service.process.kill()
+                service.process.wait()
+        for output in log_files:
+            output.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+    def interrupted(*_: object) -> None:
+        # A second Ctrl-C while stopping must not cut the clean-up short.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         raise SystemExit(0)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupted)
 
-    redis_binary = shutil.which("redis-server") or sys.exit("redis-server is not installed")
-    processes.append(subprocess.Popen(
-        [redis_binary, "--port", str(args.redis_port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", workdir],
-        stdout=subprocess.DEVNULL,
-    ))
-    emulator_url = f"http://{args.host}:{args.emulator_port}"
-    processes.append(subprocess.Popen(
-        [sys.executable, "-m", "cognito_emulator", "--host", args.host,
-         "--port", str(args.emulator_port), "--seed", str(DEMO_SEED)],
-        cwd=ROOT, stdout=subprocess.DEVNULL,
-    ))
-    wait_for(f"{emulator_url}/_emulator/health", processes[-1], "the emulator")
+    try:
+        redis_binary = shutil.which("redis-server") or sys.exit("redis-server is not installed")
+        redis = start("redis-server", "redis.log", [
+            redis_binary, "--port", str(args.redis_port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--dir", workdir,
+        ])
+        deadline = time.monotonic() + START_TIMEOUT
+        wait_for(accepts(args.redis_port), redis, deadline)
 
-    urls = []
-    for index, gateway in enumerate(GATEWAYS):
-        port = args.port + index
-        env = {
-            **os.environ,
-            "GATEWAY_REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/{index}",
-            # A fixed development key: sessions survive a restart of the stack. Never reuse it.
-            "GATEWAY_SECRET_KEYS": "local-development-only-key-0123456789abcdef",
-            "GATEWAY_COGNITO_ENDPOINT": emulator_url,
-            # Plain http on localhost: cookies without Secure, so every browser keeps them.
-            "GATEWAY_COOKIE_SECURE": "false",
-            "GATEWAY_BRAND_NAME": "Demo App",
-            **{k: v for k, v in gateway.items() if k.startswith("GATEWAY_")},
-        }
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "gateway", "--host", args.host, "--port", str(port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        ))
-        wait_for(f"http://{args.host}:{port}/healthz", processes[-1], "the gateway")
-        urls.append(f"http://{args.host}:{port}")
+        # The emulator and the gateways start side by side: a gateway reaches Cognito only
+        # when someone signs in.
+        emulator_url = f"http://{args.host}:{args.emulator_port}"
+        emulator = start("the emulator", "emulator.log", [
+            sys.executable, "-m", "cognito_emulator", "--host", args.host,
+            "--port", str(args.emulator_port), "--seed", str(DEMO_SEED),
+        ])
+        urls, gateways = [], []
+        for index, gateway in enumerate(GATEWAYS):
+            port = args.port + index
+            env = {
+                **os.environ,
+                "GATEWAY_REDIS_URL": f"redis://127.0.0.1:{args.redis_port}/{index}",
+                # A fixed development key: sessions survive a restart. Never reuse it.
+                "GATEWAY_SECRET_KEYS": "local-development-only-key-0123456789abcdef",
+                "GATEWAY_COGNITO_ENDPOINT": emulator_url,
+                # Plain http on localhost: cookies without Secure, so every browser keeps them.
+                "GATEWAY_COOKIE_SECURE": "false",
+                "GATEWAY_BRAND_NAME": "Demo App",
+                **{k: v for k, v in gateway.items() if k.startswith("GATEWAY_")},
+            }
+            urls.append(f"http://{args.host}:{port}")
+            gateways.append(start(
+                f"the gateway for the {gateway['name']}", f"gateway-{port}.log",
+                [sys.executable, "-m", "gateway", "--host", args.host, "--port", str(port)],
+                env,
+            ))
+        wait_for(answers(f"{emulator_url}/_emulator/health"), emulator, deadline)
+        for url, service in zip(urls, gateways, strict=True):
+            wait_for(answers(f"{url}/healthz"), service, deadline)
 
-    print()
-    print(f"  Sign in at      {urls[0]}/login")
-    print(f"  MFA-required    {urls[1]}/login   (the setup-user's pool)")
-    print(f"  Emulator page   {emulator_url}/_emulator/   (codes sent, current TOTP codes)")
-    print()
-    print("  Demo sign-ins:")
-    for username, password, what, pool in SIGN_INS:
-        print(f"    {username:<20} {password:<16} {what} [{urls[pool]}]")
-    print()
-    print("  Ctrl-C stops everything.", flush=True)
-    while True:
-        for process in processes:
-            if process.poll() is not None:
-                print(f"a process exited ({process.args[0]}); stopping", file=sys.stderr)
-                stop()
-        time.sleep(0.5)
+        print(banner(urls, emulator_url, services, log_dir), flush=True)
+        while True:
+            for service in services:
+                if service.process.poll() is not None:
+                    fail(f"{service.name} exited with code {service.process.returncode}; "
+                         "stopping everything", service)
+            time.sleep(0.5)
+    finally:
+        stop()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ Rules that live here so nobody else has to remember them:
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -23,7 +24,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
+from aiobotocore.session import AioSession, get_session
 from botocore import UNSIGNED
 from botocore.exceptions import (
     BotoCoreError,
@@ -62,7 +63,7 @@ def client_config(settings: CognitoSettings) -> AioConfig:
         retries={"mode": "standard", "total_max_attempts": 1},
         # A fixed User-Agent. Without one, botocore assembles and sanitises its ~40-part
         # header twice per request: a sixth of the event-loop thread's instructions per
-        # sign-in (README, "Performance"). Ours also names the gateway in Cognito's logs.
+        # sign-in (docs/performance.md). Ours also names the gateway in Cognito's logs.
         user_agent=USER_AGENT,
         connect_timeout=settings.connect_timeout,
         read_timeout=settings.read_timeout,
@@ -70,10 +71,18 @@ def client_config(settings: CognitoSettings) -> AioConfig:
     )
 
 
+@functools.cache
+def _botocore_session() -> AioSession:
+    """One botocore session per process. The session loads and keeps the service model (about
+    10 MB of parsed JSON and a few hundred milliseconds); a client made from it costs a few
+    hundred KB. A deployment opens one client, but the tests and any embedding that creates
+    several apps would otherwise load the model once per app."""
+    return get_session()
+
+
 @asynccontextmanager
 async def open_client(settings: CognitoSettings) -> AsyncIterator[CognitoIdentityProviderClient]:
-    session = get_session()
-    async with session.create_client(
+    async with _botocore_session().create_client(
         "cognito-idp",
         region_name=settings.region,
         endpoint_url=settings.endpoint,

@@ -89,6 +89,18 @@ class Signing:
         """A form token bound to one flow or session: useless with any other cookie."""
         return self._csrf.sign(ticket.id).decode()
 
+    def csrf_issued(self, token: str | None) -> bool:
+        """Whether ``token`` is a form token this gateway signed, bound to whichever flow or
+        session: a form of ours, perhaps an old one (another tab has moved on since). Never a
+        reason to accept a form; only to tell a stale page from a forged or broken one."""
+        if not token or len(token) > 512:
+            return False
+        try:
+            self._csrf.unsign(token)
+        except (BadData, ValueError):
+            return False
+        return True
+
     def check_csrf(self, token: str | None, ticket: Ticket | None) -> bool:
         if not token or ticket is None or len(token) > 512:
             return False

@@ -36,7 +36,9 @@ class Journey:
     started_at: float = field(default_factory=time.time)
     challenge: Challenge | None = None  # the step waiting for the person; None: at the start
     failures: int = 0  # wrong answers in this journey
-    notice: str | None = None  # why the person is back at the start: an error code
+    # An error code to show: why the person is back at the start, or, while a challenge
+    # waits, the wrong code just given (its page says so until the next answer).
+    notice: str | None = None
 
     def __repr__(self) -> str:
         return f"Journey({self.kind}, challenge={self.challenge!r}, failures={self.failures})"

@@ -123,10 +123,14 @@ class SignIn:
         Every attempt gets a fresh journey id; a journey the browser was carrying is discarded.
         """
         username = username.strip()
-        if not username or len(username) > MAX_USERNAME:
-            raise InvalidRequest("username missing or too long", field="username")
-        if not password or len(password) > MAX_PASSWORD:
-            raise InvalidRequest("password missing or too long", field="password")
+        if not username:
+            raise InvalidRequest("username missing", field="username")
+        if len(username) > MAX_USERNAME:
+            raise InvalidRequest("username too long", field="username", detail="too_long")
+        if not password:
+            raise InvalidRequest("password missing", field="password")
+        if len(password) > MAX_PASSWORD:
+            raise InvalidRequest("password too long", field="password", detail="too_long")
         if previous is not None:
             await self._journeys.delete(previous)
 
@@ -174,7 +178,9 @@ class SignIn:
         :class:`Pending`), so a face can show the step again without reading the journey back.
         """
         if ticket is None:
-            raise FlowExpired("no flow cookie")
+            # Never started, or ended by a sign-out (which clears the flow cookie): say that,
+            # not "that took too long".
+            raise FlowExpired("no flow cookie", detail="no_flow")
         async with self._journeys.step(ticket):
             journey = await self._journeys.load(ticket)
             if journey is None or journey.challenge is None:
@@ -196,6 +202,7 @@ class SignIn:
                 if journey.failures >= self._rules.max_code_attempts:
                     await self._journeys.save(ticket, journey.restarted(TooManyAttempts.code))
                     raise TooManyAttempts("too many wrong codes in one flow") from wrong
+                journey.notice = wrong.code  # the step's page says so until the next answer
                 await self._journeys.save(ticket, journey)
                 wrong.step = here
                 raise
@@ -245,6 +252,14 @@ class SignIn:
     async def cancel(self, ticket: Ticket | None) -> None:
         if ticket is not None:
             await self._journeys.delete(ticket)
+
+    async def restart(self, ticket: Ticket | None, notice: str) -> None:
+        """Send a journey back to the login form, keeping its username and saying why
+        (``notice``): how a person gets a new code, which Cognito sends only when a sign-in
+        starts. No call to Cognito; a journey that is gone stays gone."""
+        journey = await self._journeys.load(ticket)
+        if ticket is not None and journey is not None:
+            await self._journeys.save(ticket, journey.restarted(notice))
 
     # --- the I/O loop -----------------------------------------------------------------------
 

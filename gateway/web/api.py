@@ -41,6 +41,9 @@ def _document() -> dict[str, Any]:
     challenge = spec["components"]["schemas"]["ChallengeStep"]["properties"]["challenge"]
     challenge["properties"]["name"]["enum"] = [name.value for name in steps.ANSWERABLE]
     challenge["properties"]["step"]["enum"] = list(steps.FORMS)
+    # The error codes are written once, each with its status and members; tools want an enum.
+    code = spec["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]
+    code["enum"] = [entry["const"] for entry in code["oneOf"]]
     return spec
 
 
@@ -61,7 +64,8 @@ async def csrf_header(request: web.Request, handler: Handler) -> web.StreamRespo
     route_handler = request.match_info.handler
     exempt = getattr(route_handler, "csrf_header_exempt", False)
     if not exempt and request.headers.get("X-CSRF") != "1":
-        raise errors.CsrfFailed("missing X-CSRF header")
+        # Its own sentence: "this form has expired" would send a developer the wrong way.
+        raise errors.CsrfFailed("missing X-CSRF header", detail="header")
     return await handler(request)
 
 
@@ -127,6 +131,18 @@ async def challenge(request: web.Request) -> web.StreamResponse:
     return await _respond(request, result)
 
 
+@routes.post("/cancel")
+async def cancel(request: web.Request) -> web.StreamResponse:
+    """Abandon the sign-in in progress (the pages' "start over"): its journey is deleted and the
+    flow cookie cleared. 204 whether or not one was in progress; a session is left alone."""
+    if request.body_exists:
+        await read_json(request)  # no members, but a body must still be JSON
+    await request[ROOT_APP][SIGN_IN].cancel(read_ticket(request, Purpose.FLOW))
+    response = web.Response(status=204)
+    outcome.end_flow(request, response)
+    return response
+
+
 @routes.get("/session")
 async def session(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
@@ -158,10 +174,11 @@ async def openapi(request: web.Request) -> web.StreamResponse:
     return web.Response(text=_OPENAPI_JSON, content_type="application/json")
 
 
-def api_app(*, guard: Middleware) -> web.Application:
+def api_app(*, guard: Middleware, bodies: Middleware) -> web.Application:
     """The JSON face, to mount at :data:`PREFIX`. ``guard`` (the composition root's
-    cross-site rule) runs inside this face's JSON errors, before the X-CSRF rule."""
-    app = web.Application(middlewares=[json_errors, guard, csrf_header])
+    cross-site rule) runs inside this face's JSON errors, before the X-CSRF rule; ``bodies``
+    (the body rules) after it, so a request refused on its headers is not waited for."""
+    app = web.Application(middlewares=[json_errors, guard, csrf_header, bodies])
     app.add_routes(routes)
     return app
 

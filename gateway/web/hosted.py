@@ -18,10 +18,12 @@ from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose, Ticket
 from gateway.signin import steps
 from gateway.signin.runner import Outcome, Pending
+from gateway.signin.steps import forms
 from gateway.web import outcome
 from gateway.web.cookies import read_ticket
 from gateway.web.enrolment import enrolment
 from gateway.web.middleware import log_refusal
+from gateway.web.password_rules import broken_rules
 from gateway.web.render import error_detail, error_message, page, with_retry_after
 from gateway.web.requests import read_form, request_context
 from gateway.web.session_layer import current_session
@@ -32,7 +34,7 @@ routes = web.RouteTableDef()
 STEP_PATH = "/login/{step:" + "|".join(re.escape(form) for form in steps.FORMS) + "}"
 
 # Notices a redirect may ask the login page to show when no flow record carries one.
-_URL_NOTICES = frozenset({"signed_out", "flow_expired"})
+_URL_NOTICES = frozenset({"signed_out", "signed_out_everywhere", "flow_expired"})
 
 
 def _see_other(location: str) -> web.Response:
@@ -53,11 +55,67 @@ def _require_csrf(request: web.Request, form: dict[str, str], ticket: Ticket | N
         raise errors.CsrfFailed("form token missing or not bound to this cookie")
 
 
+def _csrf_ok(request: web.Request, form: dict[str, str], ticket: Ticket | None) -> bool:
+    return request[ROOT_APP][SIGNING].check_csrf(form.get("csrf"), ticket)
+
+
+def _signed_in_path(request: web.Request) -> str:
+    """Where a person who is already signed in is sent: the gateway's signed-in page, or the
+    app's default path when the gateway has none."""
+    settings = request[ROOT_APP][SETTINGS]
+    return settings.home_path or settings.default_return_path
+
+
+async def _stale_form(
+    request: web.Request, form: dict[str, str], ticket: Ticket | None, *, username: str = "",
+    gone: str = "/login?notice=flow_expired",
+) -> web.StreamResponse:
+    """Where a form lands whose token is ours but bound to another flow than this browser's
+    cookie now names: a second tab, left open while the first one started or finished a
+    sign-in. It is refused exactly like a forged one (nothing reaches Cognito, nothing is
+    written; login CSRF stays shut), and only where the person lands differs: the signed-in
+    page when the other tab signed in, the flow's current step, or the login form with the
+    username kept. A token that is missing or not ours is a 403, as before.
+    """
+    if not request[ROOT_APP][SIGNING].csrf_issued(form.get("csrf")):
+        raise errors.CsrfFailed("form token missing or not bound to this cookie")
+    log_refusal(request, errors.CsrfFailed("stale form: its token is bound to an older flow"))
+    if await current_session(request) is not None:
+        given = form.get("return_to")
+        return _see_other(_return_to(request, given) if given else _signed_in_path(request))
+    sign_in = request[ROOT_APP][SIGN_IN]
+    pending = await sign_in.current(ticket)
+    # The flow of another account than the one typed here is not this form's to continue.
+    if pending is not None and (not username
+                                or username.casefold() == pending.journey.username.casefold()):
+        return _see_other(_step_url(pending))
+    if pending is None and await sign_in.notice(ticket) is not None:
+        return _see_other("/login")  # sent back to the start: that page says why, name kept
+    if not username:
+        # A step's form, and the flow it belonged to is over: ``gone`` says so.
+        return _see_other(gone)
+    return _login_form(request, ticket or Ticket.new(), username=username,
+                       return_to=_return_to(request, form.get("return_to")),
+                       notice="form_expired", status=403)
+
+
 async def _finish(request: web.Request, result: Outcome) -> web.StreamResponse:
     location = _step_url(result) if isinstance(result, Pending) else result.return_to
     response = _see_other(location)
     await outcome.write(request, response, result)
     return response
+
+
+def _field_in_error(error: errors.GatewayError | None, answered: str) -> str | None:
+    """The field a refusal marks: the one it names, or, for a wrong answer, the field that
+    was answered (the password on the login form: a wrong password is never the username's
+    fault). A refusal that is not about what was typed (too many attempts, a busy service)
+    marks none."""
+    if error is None:
+        return None
+    if error.field:
+        return error.field
+    return answered if isinstance(error, errors.WrongAnswer) else None
 
 
 # --- the login form ---------------------------------------------------------------------------
@@ -71,27 +129,33 @@ def _login_form(
     return_to: str,
     notice: str | None = None,
     error: errors.GatewayError | None = None,
+    status: int = 200,
 ) -> web.StreamResponse:
     t = request[TRANSLATOR]
     message = error_message(t, error) if error else None
+    code = error.code if error else None
     notice_text = None
-    if notice:
-        key = f"notice.{notice}" if t.has(f"notice.{notice}") else f"error.{notice}"
-        notice_text = t(key) if t.has(key) else None
+    if notice and t.has(f"notice.{notice}"):
+        notice_text = t(f"notice.{notice}")  # information: signed out, a new code on its way
+    elif notice and error is None and t.has(f"error.{notice}"):
+        # Why a sign-in was sent back here (too many wrong codes, an expired code, too slow):
+        # an error, shown and announced as one rather than as information.
+        message, code = t(f"error.{notice}"), notice
     # A failure behind the gateway is not about what the person typed: no field is marked
     # invalid for it, and the page carries a reference they can quote to support.
     outage = isinstance(error, errors.Outage)
+    field = _field_in_error(error, "password") if error and not outage else None
     response = page(
         request,
         "login.html",
-        status=error.status if error else 200,
+        status=error.status if error else status,
         csrf=request[ROOT_APP][SIGNING].csrf_token(ticket),
         username=username,
         return_to=return_to,
         notice=notice_text,
-        error_code=error.code if error else None,
+        error_code=code,
         error_summary=message,
-        errors={error.field or "username": message} if error and message and not outage else {},
+        errors={field: message} if field and message else {},
         error_reference=request[REQUEST_ID] if outage else None,
     )
     outcome.anchor_flow(request, response, ticket)
@@ -122,10 +186,10 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     ticket = read_ticket(request, Purpose.FLOW)
-    _require_csrf(request, form, ticket)
-    assert ticket is not None
-    return_to = _return_to(request, form.get("return_to"))
     username = form.get("username", "")
+    if ticket is None or not _csrf_ok(request, form, ticket):
+        return await _stale_form(request, form, ticket, username=username.strip()[:128])
+    return_to = _return_to(request, form.get("return_to"))
     try:
         context = request_context(request, form.get("encoded_data"))
         result = await request[ROOT_APP][SIGN_IN].start(
@@ -142,11 +206,24 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 async def cancel(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     ticket = read_ticket(request, Purpose.FLOW)
-    _require_csrf(request, form, ticket)
+    if not _csrf_ok(request, form, ticket):
+        return await _stale_form(request, form, ticket, gone="/login")
     await request[ROOT_APP][SIGN_IN].cancel(ticket)
     response = _see_other("/login")
     outcome.end_flow(request, response)
     return response
+
+
+@routes.post("/login/new-code")
+async def new_code(request: web.Request) -> web.StreamResponse:
+    """"Send a new code": Cognito sends a sign-in code only when a sign-in starts, with the
+    password, so the person goes back to the password, their username kept, and is told why."""
+    form = await read_form(request)
+    ticket = read_ticket(request, Purpose.FLOW)
+    if ticket is None or not _csrf_ok(request, form, ticket):
+        return await _stale_form(request, form, ticket)
+    await request[ROOT_APP][SIGN_IN].restart(ticket, "new_code")
+    return _see_other("/login")
 
 
 # --- challenge steps --------------------------------------------------------------------------
@@ -172,7 +249,16 @@ def _step_page(
               for f in prompt.fields}
     message = error_message(t, error, labels) if error else None
     outage = isinstance(error, errors.Outage)
-    field = (error.field or prompt.fields[0].name) if error and not outage else None
+    field = None if outage else _field_in_error(error, prompt.fields[0].name)
+    policy = settings.branding.password_policy
+    detail = error_detail(t, error, policy) if error else None
+    # A refused new password: every rule it still breaks, not only the first one Cognito named.
+    broken = (broken_rules(typed.get("new_password", ""), policy)
+              if error and error.code == "invalid_password" and typed else [])
+    if broken:
+        detail = t("error.invalid_password.rules")
+    if prompt.step == "setup-email" and "email" not in kept and (known := _known_email(pending)):
+        kept["email"] = known
     context: dict[str, Any] = {
         "prompt": prompt,
         "challenge": prompt.challenge.value,
@@ -188,13 +274,33 @@ def _step_page(
         labels=labels,
         error_code=error.code if error else None,
         error_summary=message,
-        error_detail=error_detail(t, error, settings.branding.password_policy) if error else None,
+        error_detail=detail,
+        error_items=[t("password.rule.length", count=policy.min_length) if rule == "length"
+                     else t(f"password.rule.{rule}") for rule in broken],
         errors={field: message} if field and message else {},
         error_reference=request[REQUEST_ID] if outage else None,
         values=kept,
         **context,
     )
     return with_retry_after(response, error) if error else response
+
+
+def _known_email(pending: Pending) -> str | None:
+    """The person's email address, when the sign-in shows it: they signed in with it and
+    Cognito found their account under another username (an email alias, which Cognito
+    accepts only once the address is verified). Offered as the address for codes."""
+    typed = pending.journey.username
+    internal = pending.journey.challenge.username if pending.journey.challenge else typed
+    if forms.EMAIL.match(typed) and typed.casefold() != internal.casefold():
+        return typed
+    return None
+
+
+# The wrong answers a flow remembers (``journey.notice``) until the next one, to show them on
+# the step's page after the redirect that follows them.
+_REMEMBERED: dict[str, type[errors.GatewayError]] = {
+    cls.code: cls for cls in (errors.InvalidCode, errors.CodeAlreadyUsed)
+}
 
 
 @routes.get(STEP_PATH)
@@ -204,14 +310,17 @@ async def step_page(request: web.Request) -> web.StreamResponse:
         return _see_other("/login")
     if pending.prompt.step != request.match_info["step"]:
         return _see_other(_step_url(pending))
-    return _step_page(request, pending)
+    remembered = _REMEMBERED.get(pending.journey.notice or "")
+    error = remembered("the last answer here was wrong", field="code") if remembered else None
+    return _step_page(request, pending, error)
 
 
 @routes.post(STEP_PATH)
 async def step_submit(request: web.Request) -> web.StreamResponse:
     form = await read_form(request)
     ticket = read_ticket(request, Purpose.FLOW)
-    _require_csrf(request, form, ticket)
+    if not _csrf_ok(request, form, ticket):
+        return await _stale_form(request, form, ticket)
     sign_in = request[ROOT_APP][SIGN_IN]
     try:
         context = request_context(request, form.get("encoded_data"))
@@ -228,7 +337,9 @@ async def step_submit(request: web.Request) -> web.StreamResponse:
         pending = error.step if isinstance(error.step, Pending) else await sign_in.current(ticket)
         if pending is None:
             return _see_other("/login")
-        if isinstance(error, errors.ChallengeMismatch):
+        if isinstance(error, errors.ChallengeMismatch | errors.WrongCode):
+            # A wrong code is shown by the step's own page (the flow remembers it), after a
+            # redirect: reloading that page does not send the code again, nor count it twice.
             return _see_other(_step_url(pending))
         return _step_page(request, pending, error, typed=form)
     return await _finish(request, result)
@@ -237,19 +348,48 @@ async def step_submit(request: web.Request) -> web.StreamResponse:
 # --- signed in --------------------------------------------------------------------------------
 
 
-@routes.get("/")
+# An internal username that is no name at all: the sub (pools that sign in by email or phone
+# number), or an id an administrator generated (a UUID). Nobody typed that; it is not shown.
+_OPAQUE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def sign_in_name(user: dict[str, Any]) -> str | None:
+    """The name a person signs in with, as the signed-in page shows it: their preferred
+    username, or their username unless it is an opaque id (a sign-in by email alias then
+    shows the email, in its own row, and no username at all)."""
+    if user.get("preferred_username"):
+        return str(user["preferred_username"])
+    username = str(user.get("username") or "")
+    if not username or username == user.get("sub") or _OPAQUE_ID.fullmatch(username):
+        return None
+    return username
+
+
 async def home(request: web.Request) -> web.StreamResponse:
+    """The gateway's own signed-in page, at ``GATEWAY_HOME_PATH`` (see :func:`page_routes`)."""
     current = await current_session(request)
     if current is None:
         return _see_other("/login")
     user = current.session.user
+    username = sign_in_name(user)
     return page(
         request,
         "signed-in.html",
         user=user,
-        display_name=user.get("name") or user.get("email") or user.get("username") or "",
+        username=username,
+        display_name=user.get("name") or username or user.get("email")
+        or user.get("phone_number") or "",
         csrf=request[ROOT_APP][SIGNING].csrf_token(current.ticket),
     )
+
+
+def page_routes(home_path: str | None) -> list[web.AbstractRouteDef]:
+    """The pages face's routes, with the signed-in page at ``home_path`` (none: no such page,
+    and an app behind the same host owns every other path)."""
+    found: list[web.AbstractRouteDef] = list(routes)
+    if home_path is not None:
+        found.append(web.get(home_path, home))
+    return found
 
 
 @routes.post("/logout")
@@ -263,5 +403,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
         # without the cookie may equally be another site's form, and its token binds to nothing.
         return response
     _require_csrf(request, form, ticket)
-    await outcome.signed_out(request, response, ticket, everywhere=form.get("everywhere") == "1")
+    everywhere = form.get("everywhere") == "1"
+    if everywhere:  # a different confirmation: every device, not only this one
+        response = _see_other("/login?notice=signed_out_everywhere")
+    await outcome.signed_out(request, response, ticket, everywhere=everywhere)
     return response

@@ -31,6 +31,9 @@ from gateway.web.requests import client_address
 
 log = logging.getLogger("gateway.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# What every response says in ``Server``: aiohttp's default names Python's and its own version,
+# which tells an attacker which advisories apply.
+SERVER_NAME = "cognito-gateway"
 
 
 def _csp(request: web.Request) -> str:
@@ -50,7 +53,7 @@ def _csp(request: web.Request) -> str:
     )
 
 
-def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers = response.headers
     headers["X-Request-Id"] = request[REQUEST_ID]
     headers["X-Content-Type-Options"] = "nosniff"
@@ -61,6 +64,12 @@ def _secure_headers(request: web.Request, response: web.StreamResponse) -> None:
     headers["Content-Security-Policy"] = _csp(request)
     if request[ROOT_APP][SETTINGS].cookies.secure:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+
+
+async def server_name(request: web.Request, response: web.StreamResponse) -> None:
+    """An ``on_response_prepare`` hook, so it holds for every response aiohttp sends for a
+    request it routed, an HTTP exception raised past the middlewares included."""
+    response.headers["Server"] = SERVER_NAME
 
 
 async def cache_control(request: web.Request, response: web.StreamResponse) -> None:
@@ -74,23 +83,30 @@ async def cache_control(request: web.Request, response: web.StreamResponse) -> N
         response.headers["Cache-Control"] = "no-store"
 
 
-@web.middleware
-async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request[ROOT_APP] = request.app  # the outermost middleware runs as the gateway's own app
+def open_request(request: web.Request, app: web.Application) -> None:
+    """What every request carries from its first moment: the gateway's app, its id, its CSP
+    nonce, the client IP and the translator. Also used for the requests aiohttp answers itself
+    (malformed HTTP, :mod:`gateway.web.server`), so they get the same page and headers."""
+    request[ROOT_APP] = app
     request[REQUEST_ID] = secrets.token_hex(8)
     request[CSP_NONCE] = secrets.token_urlsafe(16)
     request[STALE_COOKIES] = set()
     request[CLIENT_IP] = client_address(request)
-    catalogs = request[ROOT_APP][CATALOGS]
+    catalogs = app[CATALOGS]
     request[TRANSLATOR] = catalogs.translator(
         catalogs.negotiate(request.headers.get("Accept-Language"))
     )
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    open_request(request, request.app)  # the outermost middleware runs as the gateway's own app
     started = time.perf_counter()
     response = await handler(request)
     stale: set[str] = request[STALE_COOKIES]
     if stale:
         clear_cookies(request, response, stale)
-    _secure_headers(request, response)
+    secure_headers(request, response)
     log.info(
         "request",
         extra={
@@ -128,7 +144,10 @@ def errors_as(render: Renderer) -> Any:
             return await handler(request)
         except errors.GatewayError as error:
             log_refusal(request, error)
-            return render(request, error)
+            response = render(request, error)
+            if error.closes_connection:
+                response.force_close()
+            return response
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise

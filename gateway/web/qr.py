@@ -14,9 +14,18 @@ def totp_uri(secret: str, account: str, issuer: str) -> str:
     return f"otpauth://totp/{label}?{query}"
 
 
+# The quiet zone the QR specification asks for around the symbol, in modules: without it some
+# camera apps do not find the code at all.
+QUIET_ZONE = 4
+
+
 def qr_svg(data: str) -> str:
-    """SVG markup with no script and no inline style, safe under our CSP."""
-    return str(segno.make(data, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff"))
+    """SVG markup with no script and no inline style, safe under our CSP. It carries a viewBox
+    and no width or height, so it scales to whatever box the page (or an SPA) gives it, quiet
+    zone included, and is never cropped; the light background is drawn, so the code stays dark
+    on white in a dark colour scheme too."""
+    symbol = segno.make(data, error="m")
+    return str(symbol.svg_inline(omitsize=True, border=QUIET_ZONE, dark="#000", light="#fff"))
 
 
 def grouped(secret: str, size: int = 4) -> str:

@@ -13,14 +13,42 @@ from gateway.web.i18n import Translator
 
 
 def error_message(t: Translator, error: GatewayError, labels: dict[str, str] | None = None) -> str:
-    """The sentence a person sees for an error, in their language."""
+    """The sentence a person sees for an error, in their language.
+
+    An error's ``detail`` (a machine-readable refinement: ``not_string``, ``too_long``,
+    ``header``, ``no_flow``) picks a more precise sentence when the catalog has one: first
+    for its field (``error.invalid.{field}.{detail}``), then for its code
+    (``error.{code}.{detail}``, which may name the field as ``{field}``)."""
+    if error.detail:
+        refined = [f"error.{error.code}.{error.detail}"]
+        if error.code == "invalid_request" and error.field:
+            refined.insert(0, f"error.invalid.{error.field}.{error.detail}")
+        for key in refined:
+            if t.has(key):
+                return t(key, field=error.field or "")
     if error.code == "invalid_request" and error.field:
         specific = f"error.invalid.{error.field}"
         if t.has(specific):
             return t(specific)
         if labels and error.field in labels:
             return t("error.invalid.attribute", label=labels[error.field])
+    # A refusal that knows when to come back (Retry-After) says when, in words, rather than
+    # "wait a few minutes".
+    if error.retry_after is not None and t.has(f"error.{error.code}.retry_in"):
+        return t(f"error.{error.code}.retry_in", wait=wait_in_words(t, error.retry_after))
     return t(f"error.{error.code}")
+
+
+def wait_in_words(t: Translator, seconds: int) -> str:
+    """``45 seconds``, ``7 minutes``, ``2 hours``: a Retry-After in the person's language,
+    rounded up, so trying again at the time it says always works."""
+    if seconds < 60:
+        count, unit = max(seconds, 1), "seconds"
+    elif seconds <= 90 * 60:
+        count, unit = -(-seconds // 60), "minutes"
+    else:
+        count, unit = -(-seconds // 3600), "hours"
+    return t(f"time.{unit}.{'one' if count == 1 else 'other'}", count=count)
 
 
 def error_detail(t: Translator, error: GatewayError, policy: PasswordPolicy) -> str | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from gateway.config import BrandingSettings, CognitoSettings
 
@@ -33,6 +34,20 @@ def _static_versions() -> dict[str, str]:
     }
 
 
+def breakable(value: object) -> Markup:
+    """An email address, a username, a masked destination, with places to wrap (``<wbr>``)
+    after its ``@`` and before each ``.``: on a narrow screen it wraps between its parts
+    rather than in the middle of one."""
+    # Markup's replace escapes what it is given unless it is markup: only <wbr> goes in raw.
+    return escape(value).replace("@", Markup("@<wbr>")).replace(".", Markup("<wbr>."))
+
+
+def fill(sentence: str, **parts: object) -> Markup:
+    """A catalog sentence with its placeholders filled by markup (``breakable`` values): the
+    sentence is escaped, and the parts are escaped unless they are markup already."""
+    return escape(sentence).format(**parts)
+
+
 class Pages:
     def __init__(self, branding: BrandingSettings, cognito: CognitoSettings) -> None:
         directories = [default_template_dir()]
@@ -46,6 +61,7 @@ class Pages:
             lstrip_blocks=True,
         )
         versions = _static_versions()
+        self._env.filters.update(breakable=breakable, fill=fill)
         self._env.globals.update(
             brand={
                 "name": branding.name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import urllib.request
 from typing import Any
 
 import jwt
@@ -172,3 +173,35 @@ def test_html_page_lists_codes_and_escapes_what_it_shows(idp: Any, url: str) -> 
     assert hostile not in page
     assert "&lt;img/src=x/onerror=alert(1)&gt;" in page
     assert hook(url, "GET", "/_emulator")[0] == 200  # redirected to the page
+
+
+def test_authenticators_hook_lists_every_code_at_emulator_time(idp: Any, url: str) -> None:
+    """What the page's script polls: every user with a software token, one being set up too."""
+    token = password_auth(idp, "password-user")["AuthenticationResult"]["AccessToken"]
+    pending = idp.associate_software_token(AccessToken=token)["SecretCode"]
+    advance_clock(url, 3600)
+    status, body = hook(url, "GET", "/_emulator/authenticators")
+    assert status == 200
+    assert body["step_seconds"] == 30
+    assert abs(body["now"] - emulator_now(url)) < 5
+    by_user = {(item["pool_id"], item["username"]): item for item in body["authenticators"]}
+    demo_pool = {username for pool, username in by_user if pool == POOL}
+    assert demo_pool == {"totp-user", "choice-user", "password-user"}
+    assert by_user[(POOL, "totp-user")]["code"] == pyotp.TOTP(TOTP_SECRET).at(int(body["now"]))
+    assert by_user[(POOL, "totp-user")]["verified"] is True
+    assert by_user[(POOL, "password-user")]["secret"] == pending
+    assert by_user[(POOL, "password-user")]["verified"] is False
+
+
+def test_html_page_runs_only_its_own_script(url: str) -> None:
+    """The page loads /_emulator/page.js from its own origin; no inline script may run."""
+    with urllib.request.urlopen(f"{url}/_emulator/", timeout=10) as reply:  # noqa: S310
+        policy = reply.headers["Content-Security-Policy"]
+        page = reply.read().decode()
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert '<script src="/_emulator/page.js"' in page
+    with urllib.request.urlopen(f"{url}/_emulator/page.js", timeout=10) as reply:  # noqa: S310
+        assert reply.headers["Content-Type"].startswith("text/javascript")
+        assert "/_emulator/authenticators" in reply.read().decode()

@@ -30,8 +30,13 @@ class _PageParser(HTMLParser):
         self._current: Form | None = None
         self._capture: dict[str, list[str]] = {}
         self._open: list[tuple[str, str | None]] = []  # (tag, id) of open elements
+        self._glue = False  # the last thing seen was a <wbr>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "wbr":  # a place to wrap, inside a word: the text around it is one word
+            self._glue = True
+            return
+        self._glue = False
         attributes = {k: v or "" for k, v in attrs}
         self.elements.append((tag, attributes))
         if tag in {"script", "style"}:
@@ -69,7 +74,11 @@ class _PageParser(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._skip:
             return
-        self.text.append(data)
+        if self._glue and self.text:
+            self.text[-1] += data
+        else:
+            self.text.append(data)
+        self._glue = False
         for _, element_id in self._open:
             if element_id is not None:
                 self._capture[element_id].append(data)

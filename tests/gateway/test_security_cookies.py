@@ -212,7 +212,10 @@ async def test_a_forged_flow_cookie_is_treated_as_none_and_cleared(
             gateway, FLOW_COOKIE, forged, "POST", "/login/authenticator-code",
             data={**form, "code": await hooks.totp("totp-user")},
         )
-        assert answered.status == 403
+        # Refused unsent, like an answer whose flow is over (the form's own token is genuine,
+        # so the person is sent to sign in again, not shown a dead end).
+        assert answered.status == 303
+        assert answered.headers["Location"] == "/login?notice=flow_expired"
         assert any(c.name == FLOW_COOKIE and c.clears for c in set_cookies(answered))
     assert len(await hooks.calls()) == calls_before  # nothing forged reached Cognito
 

@@ -1,7 +1,9 @@
 """CSRF (ASVS 4.2.2; OWASP CSRF cheat sheet; Duende BFF's header rule).
 
 Forms: every form carries a token bound to the cookie that posts it, the login form included
-(login CSRF); a missing or foreign token is refused with 403 before anything reaches Cognito.
+(login CSRF); a missing or foreign token is refused before anything reaches Cognito: 403 for a
+token that is missing or not ours, and for one of ours bound to another flow (a stale tab) the
+same refusal lands the browser where its own flow stands (test_pages_ux.py) instead.
 JSON: every route under /auth/, found by walking the router so a route added later is covered
 too, refuses calls without ``X-CSRF: 1`` and bodies a cross-site form could send.
 Both faces: every state-changing route refuses a request another site's page sent, as the
@@ -79,14 +81,20 @@ async def test_every_step_refuses_a_missing_or_foreign_token(
     foreign = await foreign_token(make_gateway)
     calls = len(await hooks.calls())
 
-    for forged in (without(fields, "csrf"), {**fields, "csrf": foreign}):
+    for forged in (without(fields, "csrf"), {**fields, "csrf": ""},
+                   {**fields, "csrf": fields["csrf"][:-2] + "xx"}):
         response = await driver.post(action, forged)
         assert response.status == 403, forged
         assert error_code(await response.text()) == "csrf_failed"
+    # A token of ours bound to another flow is what a stale tab sends: refused all the same,
+    # and the browser is sent to where its own flow stands rather than to a dead end.
+    response = await driver.post(action, {**fields, "csrf": foreign})
+    assert (response.status, response.headers["Location"]) == (303, action)
     # "Start over" is a form too, and cancelling someone's sign-in is a state change.
     cancel = step.page.form("/login/cancel").fields
-    for forged in (without(cancel, "csrf"), {**cancel, "csrf": foreign}):
-        assert (await driver.post("/login/cancel", forged)).status == 403
+    assert (await driver.post("/login/cancel", without(cancel, "csrf"))).status == 403
+    response = await driver.post("/login/cancel", {**cancel, "csrf": foreign})
+    assert (response.status, response.headers["Location"]) == (303, action)
 
     assert len(await hooks.calls()) == calls
     # Still waiting on the same step, and the genuine form still goes through.

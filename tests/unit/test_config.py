@@ -259,3 +259,16 @@ def test_the_command_exits_with_status_2_and_lists_the_problems(
     printed = capsys.readouterr().err
     assert "GATEWAY_REDIS_URL is required" in printed
     assert "GATEWAY_FLOW_TTL must be a whole number between 60 and 900" in printed
+
+
+def test_the_http_limits_are_bounded() -> None:
+    settings = load_settings({**REQUIRED, "GATEWAY_BODY_TIMEOUT": "2.5",
+                              "GATEWAY_MAX_CONNECTIONS_PER_CLIENT": "8"})
+    assert (settings.http.body_timeout, settings.http.max_connections_per_client) == (2.5, 8)
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**REQUIRED, "GATEWAY_BODY_TIMEOUT": "0",
+                       "GATEWAY_MAX_CONNECTIONS_PER_CLIENT": "0"})
+    assert sorted(raised.value.problems) == [
+        "GATEWAY_BODY_TIMEOUT must be a number between 0.5 and 300",
+        "GATEWAY_MAX_CONNECTIONS_PER_CLIENT must be a whole number between 1 and 100000",
+    ]

@@ -24,7 +24,7 @@ def within_limits(prompt: Prompt, answers: Mapping[str, str]) -> None:
     for spec in prompt.fields:
         value = answers.get(spec.name)
         if value is not None and len(str(value)) > spec.max_length:
-            raise InvalidRequest(f"{spec.name} is too long", field=spec.name)
+            raise InvalidRequest(f"{spec.name} is too long", field=spec.name, detail="too_long")
 
 
 def required(answers: Mapping[str, str], name: str) -> str:

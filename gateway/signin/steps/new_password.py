@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gateway.errors import InvalidRequest
 from gateway.signin.model import Challenge, ChallengeName, Field, Prompt, json_list
 from gateway.signin.protocol import Arrival, Ask, Effects, Reply, RespondToChallenge, Turn, done
 from gateway.signin.steps import forms
@@ -35,7 +36,14 @@ class NewPasswordRequired:
     def answer(
         self, challenge: Challenge, answers: Mapping[str, str], turn: Turn
     ) -> Effects[Arrival]:
-        responses = {"NEW_PASSWORD": forms.required(answers, "new_password")}
+        new_password = forms.required(answers, "new_password")
+        # The pages ask for the new password twice; an API client may send the confirmation
+        # too. When it comes, it must match, or nothing is sent: a typo would otherwise become
+        # the password nobody knows.
+        confirmation = answers.get("confirm_new_password")
+        if confirmation is not None and confirmation != new_password:
+            raise InvalidRequest("the confirmation does not match", field="confirm_new_password")
+        responses = {"NEW_PASSWORD": new_password}
         for name in required_attributes(challenge):
             responses[f"userAttributes.{name}"] = forms.required(answers, name).strip()
         reply = yield RespondToChallenge(
