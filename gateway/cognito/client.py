@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
@@ -91,6 +91,15 @@ async def open_client(settings: CognitoSettings) -> AsyncIterator[CognitoIdentit
         yield client
 
 
+class _Extras(TypedDict, total=False):
+    """The members InitiateAuth and RespondToAuthChallenge share beyond their own."""
+
+    Session: str
+    UserContextData: UserContextDataTypeTypeDef
+    ClientMetadata: Mapping[str, str]
+    AnalyticsMetadata: AnalyticsMetadataTypeTypeDef
+
+
 class Cognito:
     """Sign-in calls against one user pool app client."""
 
@@ -98,27 +107,35 @@ class Cognito:
         self._client = client
         self._client_id = settings.client_id
         self._client_secret = settings.client_secret.reveal() if settings.client_secret else None
-        self._metadata = dict(settings.client_metadata)
-        self._analytics: AnalyticsMetadataTypeTypeDef | None = (
-            {"AnalyticsEndpointId": settings.analytics_endpoint_id}
-            if settings.analytics_endpoint_id else None
-        )
+        # ClientMetadata and AnalyticsMetadata are the same on every call; UserContextData is
+        # added per request (:meth:`_extras`).
+        self._fixed: _Extras = {}
+        if settings.client_metadata:
+            self._fixed["ClientMetadata"] = dict(settings.client_metadata)
+        if settings.analytics_endpoint_id:
+            self._fixed["AnalyticsMetadata"] = {
+                "AnalyticsEndpointId": settings.analytics_endpoint_id
+            }
 
     def _signed(self, username: str) -> dict[str, str]:
         if self._client_secret is None:
             return {}
         return {"SECRET_HASH": secret_hash(username, self._client_id, self._client_secret)}
 
-    def _context(self, context: RequestContext) -> UserContextDataTypeTypeDef | None:
+    def _extras(self, context: RequestContext, session: str | None = None) -> _Extras:
+        """What every sign-in call carries besides its own parameters."""
+        extras: _Extras = {**self._fixed}
+        if session:
+            extras["Session"] = session
         data = context.user_context_data()
-        if not data:
-            return None
-        typed: UserContextDataTypeTypeDef = {}
-        if "IpAddress" in data:
-            typed["IpAddress"] = data["IpAddress"]
-        if "EncodedData" in data:
-            typed["EncodedData"] = data["EncodedData"]
-        return typed
+        if data:
+            user_context: UserContextDataTypeTypeDef = {}
+            if "IpAddress" in data:
+                user_context["IpAddress"] = data["IpAddress"]
+            if "EncodedData" in data:
+                user_context["EncodedData"] = data["EncodedData"]
+            extras["UserContextData"] = user_context
+        return extras
 
     async def initiate_auth(
         self, flow: str, username: str, parameters: Mapping[str, str], context: RequestContext
@@ -128,13 +145,8 @@ class Cognito:
             "AuthFlow": flow,  # type: ignore[typeddict-item]
             "ClientId": self._client_id,
             "AuthParameters": {**parameters, "USERNAME": username, **self._signed(username)},
+            **self._extras(context),
         }
-        if (user_context := self._context(context)) is not None:
-            request["UserContextData"] = user_context
-        if self._metadata:
-            request["ClientMetadata"] = self._metadata
-        if self._analytics is not None:
-            request["AnalyticsMetadata"] = self._analytics
         async with _translated("initiate_auth"):
             return await self._client.initiate_auth(**request)
 
@@ -150,15 +162,8 @@ class Cognito:
             "ClientId": self._client_id,
             "ChallengeName": challenge.value,
             "ChallengeResponses": {**responses, "USERNAME": username, **self._signed(username)},
+            **self._extras(context, session),
         }
-        if session:
-            request["Session"] = session
-        if (user_context := self._context(context)) is not None:
-            request["UserContextData"] = user_context
-        if self._metadata:
-            request["ClientMetadata"] = self._metadata
-        if self._analytics is not None:
-            request["AnalyticsMetadata"] = self._analytics
         async with _translated("respond_to_auth_challenge"):
             return await self._client.respond_to_auth_challenge(**request)
 
