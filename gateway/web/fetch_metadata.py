@@ -63,5 +63,5 @@ async def same_origin_writes(request: web.Request, handler: Handler) -> web.Stre
     if request.method not in SAFE_METHODS and not served_by_a_subapp:
         reason = _cross_site(request)
         if reason is not None:
-            raise errors.CsrfFailed(f"cross-site request refused: {reason}")
+            raise errors.CsrfFailed(f"cross-site request refused: {reason}", detail="cross_site")
     return await handler(request)

@@ -268,7 +268,10 @@ async def test_every_unsafe_route_of_both_faces_refuses_another_sites_request(
             if json_face:
                 response = await gateway.request(method, path, headers={**API_HEADERS, **source},
                                                  json={})
-                code = (await response.json())["error"]["code"]
+                refusal = (await response.json())["error"]
+                code = refusal["code"]
+                # Said as it is, so a developer does not hunt for an expired form.
+                assert "another site" in refusal["message"], (method, path, source)
             else:
                 token = session_token if path == "/logout" else flow_token
                 response = await gateway.request(
