@@ -45,6 +45,8 @@ def pool_view(pool: Pool) -> dict[str, Any]:
                           ("AutoVerifiedAttributes", pool.auto_verified_attributes)):
         if value:
             view[member] = value
+    if pool.device_configuration is not None:
+        view["DeviceConfiguration"] = pool.device_configuration.to_model()
     return view
 
 
@@ -125,7 +127,7 @@ def user_view(user: User, names: list[str] | None = None) -> dict[str, Any]:
     }
 
 
-def _target(emulator: Emulator, call: Call) -> tuple[Pool, User]:
+def target_user(emulator: Emulator, call: Call) -> tuple[Pool, User]:
     pool = emulator.store.pool(call.body["UserPoolId"])
     call.record.username = call.body["Username"]
     return pool, emulator.store.require_user(pool, call.body["Username"])
@@ -201,7 +203,7 @@ def _invite(emulator: Emulator, pool: Pool, user: User, mediums: list[str],
 
 
 def admin_set_user_password(emulator: Emulator, call: Call) -> dict[str, Any]:
-    pool, user = _target(emulator, call)
+    pool, user = target_user(emulator, call)
     password = call.body["Password"]
     passwords.check_policy(pool.password_policy, password)
     passwords.set_password(pool, user, password, emulator.entropy.salt(), emulator.now())
@@ -211,7 +213,7 @@ def admin_set_user_password(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 def admin_get_user(emulator: Emulator, call: Call) -> dict[str, Any]:
-    _pool, user = _target(emulator, call)
+    _pool, user = target_user(emulator, call)
     return {
         "Username": user.username,
         "UserAttributes": user.attribute_list(),
@@ -224,14 +226,14 @@ def admin_get_user(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 def admin_delete_user(emulator: Emulator, call: Call) -> dict[str, Any]:
-    pool, user = _target(emulator, call)
+    pool, user = target_user(emulator, call)
     emulator.tokens.sign_out_everywhere(pool.id, user.username)
     del pool.users[user.username]
     return {}
 
 
 def admin_update_user_attributes(emulator: Emulator, call: Call) -> dict[str, Any]:
-    pool, user = _target(emulator, call)
+    pool, user = target_user(emulator, call)
     updates = {item["Name"]: item.get("Value", "") for item in call.body["UserAttributes"]}
     check_schema(pool, updates, require_all=False)
     for name in updates:
@@ -252,14 +254,14 @@ def admin_update_user_attributes(emulator: Emulator, call: Call) -> dict[str, An
 
 
 def admin_set_user_mfa_preference(emulator: Emulator, call: Call) -> dict[str, Any]:
-    pool, user = _target(emulator, call)
+    pool, user = target_user(emulator, call)
     apply_mfa_preference(pool, user, call.body)
     user.modified = emulator.now()
     return {}
 
 
 def admin_confirm_sign_up(emulator: Emulator, call: Call) -> dict[str, Any]:
-    _pool, user = _target(emulator, call)
+    _pool, user = target_user(emulator, call)
     if user.status != "UNCONFIRMED":
         raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
     user.status = "CONFIRMED"
@@ -269,7 +271,7 @@ def admin_confirm_sign_up(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 def admin_disable_user(emulator: Emulator, call: Call) -> dict[str, Any]:
-    pool, user = _target(emulator, call)
+    pool, user = target_user(emulator, call)
     user.enabled = False
     # Disabling a user also invalidates the tokens it holds.
     emulator.tokens.sign_out_everywhere(pool.id, user.username)
@@ -278,7 +280,7 @@ def admin_disable_user(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 
 def admin_enable_user(emulator: Emulator, call: Call) -> dict[str, Any]:
-    _pool, user = _target(emulator, call)
+    _pool, user = target_user(emulator, call)
     user.enabled = True
     user.modified = emulator.now()
     return {}

@@ -2,8 +2,9 @@
 
 Each session is bound to the pool, the app client, the internal username and the challenge it
 expects (cognito-protocol.md section 7), whose typed record (challenge_state.py) it carries. The
-PASSWORD_VERIFIER step is also reachable through its SECRET_BLOCK, because classic SRP clients
-(pycognito) answer it without a Session.
+PASSWORD_VERIFIER and DEVICE_PASSWORD_VERIFIER steps are also reachable through their
+SECRET_BLOCK, and DEVICE_SRP_AUTH through (client, user, DEVICE_KEY), because classic SRP clients
+(pycognito) answer them without a Session.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from cognito_emulator.challenge_state import ChallengeState, PasswordVerifierState
+from cognito_emulator.challenge_state import (
+    ChallengeState,
+    DevicePasswordVerifierState,
+    DeviceSrpAuthState,
+    PasswordVerifierState,
+)
 from cognito_emulator.clock import Clock
 from cognito_emulator.entropy import Entropy
 from cognito_emulator.errors import SESSION_EXPIRED, SESSION_INVALID, SESSION_USED, NotAuthorized
@@ -50,6 +56,7 @@ class SessionStore:
         # Why a dead session died, so the next use gets Cognito's matching message.
         self._dead: dict[str, str] = {}
         self._by_secret_block: dict[bytes, str] = {}
+        self._by_device: dict[tuple[str, str, str], str] = {}
 
     def issue(self, *, pool_id: str, client_id: str, username: str, state: ChallengeState,
               validity_minutes: int) -> AuthSession:
@@ -63,14 +70,22 @@ class SessionStore:
         )
         self._prune()
         self._live[session.token] = session
-        if isinstance(state, PasswordVerifierState):
+        if isinstance(state, PasswordVerifierState | DevicePasswordVerifierState):
             self._by_secret_block[state.srp.secret_block] = session.token
+        if isinstance(state, DeviceSrpAuthState):
+            self._by_device[(client_id, username, state.device_key)] = session.token
         return session
 
     def by_secret_block(self, secret_block: bytes) -> AuthSession | None:
-        """The PASSWORD_VERIFIER session a SECRET_BLOCK was issued with (None if it never was);
-        raises like ``resolve`` if that session is spent or expired."""
+        """The (DEVICE_)PASSWORD_VERIFIER session a SECRET_BLOCK was issued with (None if it
+        never was); raises like ``resolve`` if that session is spent or expired."""
         token = self._by_secret_block.get(secret_block)
+        return None if token is None else self.resolve(token)
+
+    def by_device(self, client_id: str, username: str, device_key: str) -> AuthSession | None:
+        """The latest DEVICE_SRP_AUTH session issued for that client, user and device (None if
+        there is none); raises like ``resolve`` if it is spent or expired."""
+        token = self._by_device.get((client_id, username, device_key))
         return None if token is None else self.resolve(token)
 
     def resolve(self, token: str) -> AuthSession:
@@ -110,6 +125,7 @@ class SessionStore:
     def _prune(self) -> None:
         _forget_oldest_half(self._dead)
         _forget_oldest_half(self._by_secret_block)
+        _forget_oldest_half(self._by_device)
         if len(self._live) > _MAX_REMEMBERED:
             now = self._clock.now()
             for session in [s for s in self._live.values() if now >= s.expires_at]:

@@ -1,5 +1,5 @@
-"""The next step of a sign-in once the password is proven: a new password, MFA, MFA setup, or
-tokens.
+"""The next step of a sign-in once the password is proven: a new password, a remembered
+device's proof (DEVICE_SRP_AUTH) instead of MFA, MFA, MFA setup, or tokens.
 
 These are the steps shared by USER_PASSWORD_AUTH, the PASSWORD_VERIFIER answer and the later
 challenge answers, so every route into a sign-in meets the same rules.
@@ -11,9 +11,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cognito_emulator import delivery, mfa
+from cognito_emulator import delivery, devices, mfa
 from cognito_emulator.challenge_state import (
     ChallengeState,
+    DeviceSrpAuthState,
     MfaCodeState,
     MfaSetupState,
     NewPasswordState,
@@ -42,22 +43,38 @@ class SignIn:
     client: Client
     user: User
     context: CallerContext
+    # The DEVICE_KEY the client sent with this step (or with InitiateAuth), if any.
+    device_key: str | None = None
 
-    def challenge(self, state: ChallengeState, parameters: dict[str, str]) -> dict[str, Any]:
+    def challenge(self, state: ChallengeState, parameters: dict[str, str], *,
+                  name_user: bool = True) -> dict[str, Any]:
         session = self.emulator.sessions.issue(
             pool_id=self.pool.id, client_id=self.client.client_id, username=self.user.username,
             state=state, validity_minutes=self.client.auth_session_validity,
         )
         # USER_ID_FOR_SRP tells the client the internal username to use from now on.
+        named = {"USER_ID_FOR_SRP": self.user.username} if name_user else {}
         return {
             "ChallengeName": state.challenge_name,
             "Session": session.token,
-            "ChallengeParameters": {"USER_ID_FOR_SRP": self.user.username, **parameters},
+            "ChallengeParameters": {**named, **parameters},
         }
 
     def complete(self) -> dict[str, Any]:
+        """Tokens; with NewDeviceMetadata when the pool tracks devices and no known device
+        took part."""
         remember_ip(self.user, self.context)
-        result = self.emulator.tokens.sign_in(self.pool, self.client, self.user, self.call.issuer)
+        known = devices.known_device(self.user, self.device_key)
+        new_device = None
+        if known is not None:
+            devices.note_authenticated(known, self.emulator.now(), self.context.effective_ip)
+        elif devices.tracks_devices(self.pool):
+            new_device = devices.new_device_metadata(self.emulator, self.pool, self.user)
+        device_key = known.key if known else new_device["DeviceKey"] if new_device else None
+        result = self.emulator.tokens.sign_in(self.pool, self.client, self.user, self.call.issuer,
+                                              device_key=device_key)
+        if new_device is not None:
+            result["NewDeviceMetadata"] = new_device
         return {"ChallengeParameters": {}, "AuthenticationResult": result}
 
 
@@ -82,8 +99,13 @@ def new_password_parameters(sign_in: SignIn) -> dict[str, str]:
 
 
 def after_first_factor(sign_in: SignIn) -> dict[str, Any]:
-    """The MFA decision (pool OFF / OPTIONAL / ON, preference, adaptive rule)."""
+    """The MFA decision (a remembered device instead, pool OFF / OPTIONAL / ON, preference,
+    adaptive rule)."""
     pool, user = sign_in.pool, sign_in.user
+    device = devices.device_replacing_mfa(pool, user, sign_in.device_key)
+    if device is not None:
+        return sign_in.challenge(DeviceSrpAuthState(device_key=device.key),
+                                 {"USERNAME": user.username})
     methods = mfa.usable_methods(pool, user) if pool.mfa_configuration != "OFF" else []
     if methods:
         return choose_mfa(sign_in, methods)

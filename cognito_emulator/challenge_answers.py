@@ -1,5 +1,10 @@
 """RespondToAuthChallenge: one answer per challenge the emulator can ask, chosen by the typed
-record (challenge_state.py) of the Session being answered."""
+record (challenge_state.py) of the Session being answered.
+
+The SRP proofs (PASSWORD_VERIFIER, DEVICE_PASSWORD_VERIFIER) are found by their SECRET_BLOCK and
+DEVICE_SRP_AUTH by (client, user, DEVICE_KEY) when no Session comes with the answer, as classic
+SRP clients (pycognito) send none.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,12 @@ import hmac
 import json
 from typing import Any, assert_never
 
-from cognito_emulator import mfa, passwords
+from cognito_emulator import devices, mfa, passwords, srp_server
 from cognito_emulator.auth_sessions import AuthSession
 from cognito_emulator.auth_steps import SignIn, after_first_factor, after_password, issue_mfa
 from cognito_emulator.challenge_state import (
+    DevicePasswordVerifierState,
+    DeviceSrpAuthState,
     MfaCodeState,
     MfaSetupState,
     NewPasswordState,
@@ -36,6 +43,8 @@ from cognito_emulator.errors import (
     required_parameter,
 )
 from cognito_emulator.models import (
+    DEVICE_PASSWORD_VERIFIER,
+    DEVICE_SRP_AUTH,
     EMAIL_OTP,
     PASSWORD_VERIFIER,
     SMS_MFA,
@@ -62,25 +71,41 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
     check_secret_hash(client, username, responses.get("SECRET_HASH"))
     refuse_blocked_ip(pool, context)
 
-    if name == PASSWORD_VERIFIER:
-        session, user = _password_claim(emulator, pool, client, body, responses, username)
+    if name in (PASSWORD_VERIFIER, DEVICE_PASSWORD_VERIFIER):
+        session, user = _srp_claim(emulator, pool, client, body, responses, username)
     else:
         token = body.get("Session")
-        if not token:
+        if token:
+            session = emulator.sessions.expect(token, client_id=client.client_id,
+                                               challenge=name, username=username)
+        elif name == DEVICE_SRP_AUTH:
+            found_session = emulator.sessions.by_device(
+                client.client_id, username, required_parameter(responses, "DEVICE_KEY"))
+            if found_session is None:
+                raise NotAuthorized(SESSION_INVALID)
+            session = found_session
+        else:
             raise InvalidParameter(missing_parameter("Session"))
-        session = emulator.sessions.expect(token, client_id=client.client_id, challenge=name,
-                                           username=username)
         found = pool.users.get(session.username)
         if found is None:
             raise NotAuthorized(SESSION_INVALID)
         user = found
     if not user.enabled:
         raise NotAuthorized(USER_DISABLED)
-    sign_in = SignIn(emulator, call, pool, client, user, context)
     state = session.state
+    device_key = responses.get("DEVICE_KEY") or None
+    if isinstance(state, PasswordVerifierState) and device_key is None:
+        device_key = state.device_key
+    sign_in = SignIn(emulator, call, pool, client, user, context, device_key=device_key)
     match state:
         case PasswordVerifierState():
-            return after_password(sign_in)  # the claim was checked by _password_claim
+            return after_password(sign_in)  # the claim was checked by _srp_claim
+        case DevicePasswordVerifierState():
+            # The claim was checked by _srp_claim; the device stands in for MFA.
+            sign_in.device_key = state.device_key
+            return sign_in.complete()
+        case DeviceSrpAuthState():
+            return _device_srp_auth(sign_in, session, state, responses)
         case NewPasswordState():
             return _new_password(sign_in, session, responses)
         case MfaCodeState():
@@ -95,10 +120,11 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
             assert_never(state)
 
 
-def _password_claim(emulator: Emulator, pool: Pool, client: Client, body: dict[str, Any],
-                    responses: dict[str, str], username: str) -> tuple[AuthSession, User]:
-    """The PASSWORD_VERIFIER session and the user whose PASSWORD_CLAIM_SIGNATURE checks out;
-    any failure reads as a wrong password, as in Cognito."""
+def _srp_claim(emulator: Emulator, pool: Pool, client: Client, body: dict[str, Any],
+               responses: dict[str, str], username: str) -> tuple[AuthSession, User]:
+    """The PASSWORD_VERIFIER or DEVICE_PASSWORD_VERIFIER session and the user whose
+    PASSWORD_CLAIM_SIGNATURE checks out; any failure reads as a wrong password, as in
+    Cognito."""
     block_text = required_parameter(responses, "PASSWORD_CLAIM_SECRET_BLOCK")
     claimed = required_parameter(responses, "PASSWORD_CLAIM_SIGNATURE")
     timestamp = required_parameter(responses, "TIMESTAMP")
@@ -114,19 +140,50 @@ def _password_claim(emulator: Emulator, pool: Pool, client: Client, body: dict[s
     given_session = body.get("Session")
     if session.client_id != client.client_id or (given_session and given_session != session.token):
         raise NotAuthorized(SESSION_INVALID)
+    state = session.state
+    # Only these two are found by SECRET_BLOCK.
+    assert isinstance(state, PasswordVerifierState | DevicePasswordVerifierState)
+    if state.challenge_name != body["ChallengeName"]:
+        raise NotAuthorized(SESSION_INVALID)
     # One answer per SECRET_BLOCK: a wrong proof means starting again with InitiateAuth.
     emulator.sessions.consume(session)
-    state = session.state
-    assert isinstance(state, PasswordVerifierState)  # only these are found by SECRET_BLOCK
     user = pool.users.get(session.username)
+    if isinstance(state, PasswordVerifierState):
+        genuine = state.user_exists
+    else:
+        # The device must still be the one challenged, and still remembered.
+        device = None if user is None else devices.device_replacing_mfa(pool, user,
+                                                                         state.device_key)
+        genuine = device is not None and responses.get("DEVICE_KEY") == state.device_key
     if (
         user is None
-        or not state.user_exists
+        or not genuine
         or session.username != username
         or not state.srp.claim_verifies(claimed, timestamp, emulator.now())
     ):
         raise NotAuthorized(INCORRECT_CREDENTIALS)
     return session, user
+
+
+def _device_srp_auth(sign_in: SignIn, session: AuthSession, state: DeviceSrpAuthState,
+                     responses: dict[str, str]) -> dict[str, Any]:
+    """DEVICE_SRP_AUTH answered with the device's SRP_A: DEVICE_PASSWORD_VERIFIER with B, the
+    device salt and a SECRET_BLOCK."""
+    srp_a = required_parameter(responses, "SRP_A")
+    if required_parameter(responses, "DEVICE_KEY") != state.device_key:
+        raise NotAuthorized(INCORRECT_CREDENTIALS)
+    device = devices.device_replacing_mfa(sign_in.pool, sign_in.user, state.device_key)
+    if device is None:  # forgotten or no longer remembered since the challenge was issued
+        raise NotAuthorized(INCORRECT_CREDENTIALS)
+    exchange = srp_server.start_exchange(devices.srp_identity(device), srp_a,
+                                         sign_in.emulator.entropy)
+    sign_in.emulator.sessions.consume(session)
+    return sign_in.challenge(
+        DevicePasswordVerifierState(srp=exchange, device_key=device.key),
+        {**exchange.challenge_parameters(), "USERNAME": sign_in.user.username,
+         "DEVICE_KEY": device.key},
+        name_user=False,
+    )
 
 
 def _new_password(sign_in: SignIn, session: AuthSession,

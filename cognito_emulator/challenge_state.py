@@ -2,9 +2,9 @@
 
 A record names its challenge (``challenge_name``, the ChallengeName sent) and holds only what
 answering it needs. Records are frozen: a step that moves on issues a new Session with a new
-record. A new challenge (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER, CUSTOM_CHALLENGE, WEB_AUTHN)
-is one more record here and one more member of ``ChallengeState``; mypy then points at the
-answer dispatch in challenge_answers.py that lacks its case.
+record. A new challenge (CUSTOM_CHALLENGE, WEB_AUTHN) is one more record here and one more
+member of ``ChallengeState``; mypy then points at the answer dispatch in challenge_answers.py
+that lacks its case.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, TypeAlias
 
 from cognito_emulator.models import (
+    DEVICE_PASSWORD_VERIFIER,
+    DEVICE_SRP_AUTH,
     MFA_SETUP_CHALLENGE,
     NEW_PASSWORD_REQUIRED,
     PASSWORD_VERIFIER,
@@ -30,6 +32,8 @@ class PasswordVerifierState:
     srp: SrpExchange
     # False for the stand-in answered to a name that matches no user: it never verifies.
     user_exists: bool
+    # The DEVICE_KEY InitiateAuth carried, if any (the answer may repeat it).
+    device_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,24 @@ class MfaSetupState:
     stage: MfaSetupStage = "start"
 
 
+@dataclass(frozen=True)
+class DeviceSrpAuthState:
+    """DEVICE_SRP_AUTH: the remembered device that may stand in for MFA; answered with SRP_A."""
+
+    challenge_name: ClassVar[str] = DEVICE_SRP_AUTH
+    device_key: str
+
+
+@dataclass(frozen=True)
+class DevicePasswordVerifierState:
+    """DEVICE_PASSWORD_VERIFIER: the server's half of the device SRP exchange (realm =
+    DeviceGroupKey, user id = DeviceKey)."""
+
+    challenge_name: ClassVar[str] = DEVICE_PASSWORD_VERIFIER
+    srp: SrpExchange
+    device_key: str
+
+
 ChallengeState: TypeAlias = (
     PasswordVerifierState
     | NewPasswordState
@@ -90,4 +112,6 @@ ChallengeState: TypeAlias = (
     | MfaCodeState
     | SoftwareTokenMfaState
     | MfaSetupState
+    | DeviceSrpAuthState
+    | DevicePasswordVerifierState
 )

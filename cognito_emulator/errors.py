@@ -116,6 +116,10 @@ class MFAMethodNotFound(CognitoError):
     code = "MFAMethodNotFoundException"
 
 
+class DeviceKeyExists(CognitoError):
+    code = "DeviceKeyExistsException"
+
+
 _BY_CODE: dict[str, type[CognitoError]] = {
     cls.code: cls
     for cls in (
@@ -123,7 +127,7 @@ _BY_CODE: dict[str, type[CognitoError]] = {
         InvalidPassword, NotAuthorized, Unauthorized, UnsupportedTokenType, ResourceNotFound,
         UserNotFound, UserNotConfirmed, PasswordResetRequired, UsernameExists, AliasExists,
         CodeMismatch, ExpiredCode, TooManyFailedAttempts, EnableSoftwareTokenMFA,
-        SoftwareTokenMFANotFound, MFAMethodNotFound,
+        SoftwareTokenMFANotFound, MFAMethodNotFound, DeviceKeyExists,
     )
 }
 

@@ -2,7 +2,8 @@
 
 The first step of a sign-in: which flows the client allows, SECRET_HASH over the name typed,
 who the user is, whether they may sign in at all; then the SRP challenge, the password check or
-the refresh.
+the refresh. A ``DEVICE_KEY`` is carried along: after the password a remembered device may
+answer instead of MFA (auth_steps.py); an unknown one is ignored.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import cognito_srp
-from cognito_emulator import passwords, srp_server, triggers
+from cognito_emulator import devices, passwords, srp_server, triggers
 from cognito_emulator.auth_steps import SignIn, after_password
 from cognito_emulator.challenge_state import PasswordVerifierState
 from cognito_emulator.client_auth import check_secret_hash
@@ -75,20 +76,22 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
             raise UserNotFound(USER_DOES_NOT_EXIST)
         if srp_a is not None:
             # Answer as if the user existed, so the reply does not reveal that it does not.
-            return _password_verifier(emulator, pool, client, username, srp_a, None)
+            return _password_verifier(emulator, pool, client, username, srp_a, None, None)
         raise NotAuthorized(INCORRECT_CREDENTIALS)
     _refuse_unusable(user)
     refuse_blocked_ip(pool, context)
+    device_key = parameters.get("DEVICE_KEY") or None
     if srp_a is not None:
-        return _password_verifier(emulator, pool, client, username, srp_a, user)
+        return _password_verifier(emulator, pool, client, username, srp_a, user, device_key)
     assert password is not None
     if not passwords.password_matches(pool, user, password):
         raise NotAuthorized(INCORRECT_CREDENTIALS)
-    return after_password(SignIn(emulator, call, pool, client, user, context))
+    return after_password(SignIn(emulator, call, pool, client, user, context,
+                                 device_key=device_key))
 
 
 def _password_verifier(emulator: Emulator, pool: Pool, client: Client, typed: str, srp_a: str,
-                       user: User | None) -> dict[str, Any]:
+                       user: User | None, device_key: str | None) -> dict[str, Any]:
     """PASSWORD_VERIFIER for ``user``, or for a name that matches no user (``user`` None):
     then a stand-in that looks the same but can never be answered."""
     realm = cognito_srp.pool_name(pool.id)
@@ -103,7 +106,8 @@ def _password_verifier(emulator: Emulator, pool: Pool, client: Client, typed: st
     exchange = srp_server.start_exchange(identity, srp_a, emulator.entropy)
     session = emulator.sessions.issue(
         pool_id=pool.id, client_id=client.client_id, username=identity.user_id,
-        state=PasswordVerifierState(srp=exchange, user_exists=user is not None),
+        state=PasswordVerifierState(srp=exchange, user_exists=user is not None,
+                                    device_key=device_key),
         validity_minutes=client.auth_session_validity,
     )
     return {
@@ -155,6 +159,14 @@ def _refresh(emulator: Emulator, call: Call, pool: Pool, client: Client,
         raise UserNotFound(USER_DOES_NOT_EXIST)
     if not user.enabled:
         raise NotAuthorized(USER_DISABLED)
+    # DEVICE_KEY, when sent, must be the device the refresh token was issued with (a token from
+    # a sign-in without a device takes none). Leaving it out is accepted.
+    device_key = parameters.get("DEVICE_KEY")
+    if device_key and device_key != record.device_key:
+        raise NotAuthorized(REFRESH_TOKEN_INVALID)
+    device = devices.known_device(user, device_key)
+    if device is not None:
+        devices.note_authenticated(device, emulator.now(), call.record.effective_ip)
     result = emulator.tokens.mint(pool, client, user, call.issuer, origin_jti=record.origin_jti,
                                   auth_time=record.auth_time)
     return {"ChallengeParameters": {}, "AuthenticationResult": result}

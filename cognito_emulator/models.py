@@ -25,6 +25,10 @@ PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"
 SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
 MFA_SETUP_CHALLENGE = "MFA_SETUP"  # not outbox.MFA_SETUP, which is why a message was sent
+DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
+DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"
+REMEMBERED = "remembered"
+NOT_REMEMBERED = "not_remembered"
 
 
 @dataclass
@@ -136,6 +140,44 @@ class PendingCode:
 
 
 @dataclass
+class Device:
+    """A device confirmed with ConfirmDevice: its SRP salt and verifier (never the device
+    password), whether it is remembered, and what GetDevice / ListDevices show."""
+
+    key: str
+    group_key: str
+    name: str | None
+    salt: int
+    verifier: int
+    remembered_status: str
+    created: float
+    modified: float
+    last_authenticated: float
+    last_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceConfiguration:
+    """The pool's DeviceConfiguration; a pool without one does not track devices."""
+
+    challenge_required_on_new_device: bool = False
+    only_remembered_on_user_prompt: bool = False
+
+    @classmethod
+    def from_model(cls, given: dict[str, Any] | None) -> DeviceConfiguration | None:
+        if given is None:
+            return None
+        return cls(
+            challenge_required_on_new_device=bool(given.get("ChallengeRequiredOnNewDevice")),
+            only_remembered_on_user_prompt=bool(given.get("DeviceOnlyRememberedOnUserPrompt")),
+        )
+
+    def to_model(self) -> dict[str, bool]:
+        return {"ChallengeRequiredOnNewDevice": self.challenge_required_on_new_device,
+                "DeviceOnlyRememberedOnUserPrompt": self.only_remembered_on_user_prompt}
+
+
+@dataclass
 class User:
     username: str
     attributes: dict[str, str]
@@ -150,6 +192,11 @@ class User:
     known_ips: set[str] = field(default_factory=set)
     confirmation_code: PendingCode | None = None
     reset_code: PendingCode | None = None
+    # Devices: the DeviceGroupKey of all of this user's devices (made at first need), keys
+    # handed out in NewDeviceMetadata but not yet confirmed, and the confirmed ones.
+    device_group_key: str | None = None
+    issued_device_keys: dict[str, float] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
 
     @property
     def sub(self) -> str:
@@ -184,6 +231,7 @@ class Pool:
     sms_mfa_configuration: dict[str, Any] | None
     adaptive: AdaptiveRules
     region: str
+    device_configuration: DeviceConfiguration | None = None
     # Other CreateUserPool members, echoed back by DescribeUserPool.
     extra: dict[str, Any] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from cognito_emulator import (
     account,
     admin,
     challenge_answers,
+    devices,
     initiate_auth,
     software_token,
     user_self,
@@ -35,6 +36,10 @@ HANDLERS: dict[str, Handler] = {
     "AdminDisableUser": admin.admin_disable_user,
     "AdminEnableUser": admin.admin_enable_user,
     "ListUsers": admin.list_users,
+    "AdminGetDevice": devices.admin_get_device,
+    "AdminListDevices": devices.admin_list_devices,
+    "AdminUpdateDeviceStatus": devices.admin_update_device_status,
+    "AdminForgetDevice": devices.admin_forget_device,
     # sign-in
     "InitiateAuth": initiate_auth.initiate_auth,
     "RespondToAuthChallenge": challenge_answers.respond_to_auth_challenge,
@@ -44,6 +49,12 @@ HANDLERS: dict[str, Handler] = {
     "GetUser": user_self.get_user,
     "GlobalSignOut": user_self.global_sign_out,
     "RevokeToken": user_self.revoke_token,
+    # remembered devices
+    "ConfirmDevice": devices.confirm_device,
+    "UpdateDeviceStatus": devices.update_device_status,
+    "GetDevice": devices.get_device,
+    "ListDevices": devices.list_devices,
+    "ForgetDevice": devices.forget_device,
     # account
     "SignUp": account.sign_up,
     "ConfirmSignUp": account.confirm_sign_up,

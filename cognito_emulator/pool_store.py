@@ -21,6 +21,7 @@ from cognito_emulator.models import (
     STANDARD_ATTRIBUTES,
     AdaptiveRules,
     Client,
+    DeviceConfiguration,
     PasswordPolicy,
     Pool,
     SchemaAttribute,
@@ -34,7 +35,7 @@ DEFAULT_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTO
 # CreateUserPool members the emulator interprets; the others are stored and echoed back.
 _POOL_MEMBERS = frozenset({
     "PoolName", "Policies", "MfaConfiguration", "UsernameAttributes", "AliasAttributes",
-    "AutoVerifiedAttributes", "Schema",
+    "AutoVerifiedAttributes", "Schema", "DeviceConfiguration",
 })
 _CLIENT_MEMBERS = frozenset({
     "UserPoolId", "ClientName", "GenerateSecret", "ExplicitAuthFlows", "AuthSessionValidity",
@@ -82,6 +83,9 @@ class PoolStore:
             sms_mfa_configuration=None,
             adaptive=adaptive or AdaptiveRules(),
             region=region,
+            device_configuration=DeviceConfiguration.from_model(
+                request.get("DeviceConfiguration")
+            ),
             extra={key: value for key, value in request.items() if key not in _POOL_MEMBERS},
         )
         self.pools[pool.id] = pool

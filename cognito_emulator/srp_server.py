@@ -1,7 +1,7 @@
 """The server half of Cognito's SRP-6a variant, for any identity that has a verifier.
 
 A user proves a password with realm = the pool's name and id = the internal username
-(PASSWORD_VERIFIER); a remembered device will prove its device secret through the same code with
+(PASSWORD_VERIFIER); a remembered device proves its device secret through the same code with
 realm = its DeviceGroupKey and id = its DeviceKey (DEVICE_PASSWORD_VERIFIER). The maths is
 cognito_srp's; this module holds the protocol around it: the challenge's parameters and the check
 of the client's claim. Sessions and users are the caller's business.

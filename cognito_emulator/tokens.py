@@ -70,6 +70,8 @@ class RefreshRecord:
     origin_jti: str
     auth_time: int
     expires_at: float
+    # The device the sign-in was made with (or was handed in NewDeviceMetadata), if any.
+    device_key: str | None = None
 
 
 class Tokens:
@@ -81,7 +83,8 @@ class Tokens:
         self.revoked_origins: set[str] = set()
 
     # -- issuing -------------------------------------------------------------------------
-    def sign_in(self, pool: Pool, client: Client, user: User, issuer: str) -> dict[str, Any]:
+    def sign_in(self, pool: Pool, client: Client, user: User, issuer: str, *,
+                device_key: str | None = None) -> dict[str, Any]:
         """AuthenticationResult for a completed sign-in: ID, access and refresh token."""
         now = int(self._clock.now())
         origin_jti = str(uuid.uuid4())
@@ -90,6 +93,7 @@ class Tokens:
             pool_id=pool.id, client_id=client.client_id, username=user.username,
             origin_jti=origin_jti, auth_time=now,
             expires_at=now + _lifetime(client, "RefreshToken", client.refresh_token_validity),
+            device_key=device_key,
         )
         result = self.mint(pool, client, user, issuer, origin_jti=origin_jti, auth_time=now)
         result["RefreshToken"] = refresh_token
