@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cognito_emulator import delivery, devices, mfa
+from cognito_emulator import delivery, devices, mfa, triggers
 from cognito_emulator.challenge_state import (
     ChallengeState,
     DeviceSrpAuthState,
@@ -60,11 +60,31 @@ class SignIn:
             "ChallengeParameters": {**named, **parameters},
         }
 
+    def send_code(self) -> triggers.SendCode:
+        """A trigger's ``context.send_code`` for this sign-in's user."""
+        return self.emulator.outbox.sender(self.pool.id, self.user.username, self.emulator.now)
+
+    def trigger_metadata(self) -> dict[str, str]:
+        """The ClientMetadata the triggers after the first step see: RespondToAuthChallenge's
+        (Cognito hands InitiateAuth's only to pre sign-up, pre authentication, migration)."""
+        if self.call.operation != "RespondToAuthChallenge":
+            return {}
+        return dict(self.call.body.get("ClientMetadata") or {})
+
     def complete(self) -> dict[str, Any]:
-        """Tokens; with NewDeviceMetadata when the pool tracks devices and no known device
-        took part."""
-        remember_ip(self.user, self.context)
+        """Tokens (after PostAuthentication and PreTokenGeneration, when configured); with
+        NewDeviceMetadata when the pool tracks devices and no known device took part."""
         known = devices.known_device(self.user, self.device_key)
+        functions, client_id = self.emulator.functions, self.client.client_id
+        metadata = self.trigger_metadata()
+        triggers.post_authentication(
+            functions, self.pool, client_id, self.user, metadata,
+            new_device_used=known is None and devices.tracks_devices(self.pool),
+            send_code=self.send_code())
+        adjust = triggers.pre_token_generation(functions, self.pool, client_id, self.user,
+                                               "TokenGeneration_Authentication", metadata,
+                                               self.send_code())
+        remember_ip(self.user, self.context)
         new_device = None
         if known is not None:
             devices.note_authenticated(known, self.emulator.now(), self.context.effective_ip)
@@ -72,7 +92,7 @@ class SignIn:
             new_device = devices.new_device_metadata(self.emulator, self.pool, self.user)
         device_key = known.key if known else new_device["DeviceKey"] if new_device else None
         result = self.emulator.tokens.sign_in(self.pool, self.client, self.user, self.call.issuer,
-                                              device_key=device_key)
+                                              device_key=device_key, adjust=adjust)
         if new_device is not None:
             result["NewDeviceMetadata"] = new_device
         return {"ChallengeParameters": {}, "AuthenticationResult": result}

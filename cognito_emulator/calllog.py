@@ -25,6 +25,10 @@ class CallRecord:
     ip_honoured: bool = False
     effective_ip: str | None = None
     error: str | None = None
+    # RespondToAuthChallenge: the challenge answered, and the one (if any) that came next.
+    # Names only, never the answer.
+    challenge: str | None = None
+    next_challenge: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

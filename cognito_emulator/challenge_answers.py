@@ -14,10 +14,11 @@ import hmac
 import json
 from typing import Any, assert_never
 
-from cognito_emulator import devices, mfa, passwords, srp_server
+from cognito_emulator import custom_auth, devices, mfa, passwords, srp_server
 from cognito_emulator.auth_sessions import AuthSession
 from cognito_emulator.auth_steps import SignIn, after_first_factor, after_password, issue_mfa
 from cognito_emulator.challenge_state import (
+    CustomChallengeState,
     DevicePasswordVerifierState,
     DeviceSrpAuthState,
     MfaCodeState,
@@ -97,9 +98,13 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
     if isinstance(state, PasswordVerifierState) and device_key is None:
         device_key = state.device_key
     sign_in = SignIn(emulator, call, pool, client, user, context, device_key=device_key)
+    client_metadata: dict[str, str] = body.get("ClientMetadata") or {}
     match state:
         case PasswordVerifierState():
-            return after_password(sign_in)  # the claim was checked by _srp_claim
+            # The claim was checked by _srp_claim.
+            if state.custom_session is not None:
+                return custom_auth.after_password_verifier(sign_in, state, client_metadata)
+            return after_password(sign_in)
         case DevicePasswordVerifierState():
             # The claim was checked by _srp_claim; the device stands in for MFA.
             sign_in.device_key = state.device_key
@@ -116,6 +121,8 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
             return _select_mfa_type(sign_in, session, state, responses)
         case MfaSetupState():
             return _mfa_setup(sign_in, session, state, responses)
+        case CustomChallengeState():
+            return custom_auth.answer(sign_in, session, state, responses, client_metadata)
         case _:
             assert_never(state)
 

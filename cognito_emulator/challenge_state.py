@@ -2,7 +2,7 @@
 
 A record names its challenge (``challenge_name``, the ChallengeName sent) and holds only what
 answering it needs. Records are frozen: a step that moves on issues a new Session with a new
-record. A new challenge (CUSTOM_CHALLENGE, WEB_AUTHN) is one more record here and one more
+record. A new challenge (WEB_AUTHN) is one more record here and one more
 member of ``ChallengeState``; mypy then points at the answer dispatch in challenge_answers.py
 that lacks its case.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal, TypeAlias
 
 from cognito_emulator.models import (
+    CUSTOM_CHALLENGE,
     DEVICE_PASSWORD_VERIFIER,
     DEVICE_SRP_AUTH,
     MFA_SETUP_CHALLENGE,
@@ -25,6 +26,19 @@ from cognito_emulator.srp_server import SrpExchange
 
 
 @dataclass(frozen=True)
+class ChallengeResult:
+    """One entry of a custom-auth ``request.session``: a challenge answered and how."""
+
+    challenge_name: str
+    challenge_result: bool
+    challenge_metadata: str | None = None
+
+    def to_event(self) -> dict[str, object]:
+        return {"challengeName": self.challenge_name, "challengeResult": self.challenge_result,
+                "challengeMetadata": self.challenge_metadata}
+
+
+@dataclass(frozen=True)
 class PasswordVerifierState:
     """PASSWORD_VERIFIER: the server's half of the SRP exchange InitiateAuth started."""
 
@@ -34,6 +48,9 @@ class PasswordVerifierState:
     user_exists: bool
     # The DEVICE_KEY InitiateAuth carried, if any (the answer may repeat it).
     device_key: str | None = None
+    # Set when CUSTOM_AUTH started with SRP: the custom-auth session list so far (SRP_A); a
+    # verified claim then goes back to DefineAuthChallenge instead of on to MFA.
+    custom_session: tuple[ChallengeResult, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +122,18 @@ class DevicePasswordVerifierState:
     device_key: str
 
 
+@dataclass(frozen=True)
+class CustomChallengeState:
+    """CUSTOM_CHALLENGE: what CreateAuthChallenge made for this round. The private parameters
+    never leave the emulator; VerifyAuthChallengeResponse gets them with the ANSWER."""
+
+    challenge_name: ClassVar[str] = CUSTOM_CHALLENGE
+    # The challenges before this one, as DefineAuthChallenge saw them.
+    session: tuple[ChallengeResult, ...]
+    private_parameters: tuple[tuple[str, str], ...]
+    challenge_metadata: str | None = None
+
+
 ChallengeState: TypeAlias = (
     PasswordVerifierState
     | NewPasswordState
@@ -114,4 +143,5 @@ ChallengeState: TypeAlias = (
     | MfaSetupState
     | DeviceSrpAuthState
     | DevicePasswordVerifierState
+    | CustomChallengeState
 )

@@ -1,4 +1,5 @@
-"""InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH.
+"""InitiateAuth: USER_SRP_AUTH, USER_PASSWORD_AUTH, REFRESH_TOKEN_AUTH and CUSTOM_AUTH
+(custom_auth.py).
 
 The first step of a sign-in: which flows the client allows, SECRET_HASH over the name typed,
 who the user is, whether they may sign in at all; then the SRP challenge, the password check or
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import cognito_srp
-from cognito_emulator import devices, passwords, srp_server, triggers
+from cognito_emulator import custom_auth, devices, passwords, srp_server, triggers
 from cognito_emulator.auth_steps import SignIn, after_password
 from cognito_emulator.challenge_state import PasswordVerifierState
 from cognito_emulator.client_auth import check_secret_hash
@@ -59,8 +60,6 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
         raise InvalidParameter(f"{flow} flow not enabled for this client")
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return _refresh(emulator, call, pool, client, parameters)
-    if flow == "CUSTOM_AUTH":
-        triggers.refuse_custom_auth()
     if flow == "USER_AUTH":
         raise UnsupportedOperation("cognito-emulator does not implement USER_AUTH yet.")
 
@@ -81,6 +80,12 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
     _refuse_unusable(user)
     refuse_blocked_ip(pool, context)
     device_key = parameters.get("DEVICE_KEY") or None
+    triggers.pre_authentication(emulator.functions, pool, client.client_id, user,
+                                dict(body.get("ClientMetadata") or {}),
+                                emulator.outbox.sender(pool.id, user.username, emulator.now))
+    if flow == "CUSTOM_AUTH":
+        return custom_auth.start(SignIn(emulator, call, pool, client, user, context,
+                                        device_key=device_key), parameters)
     if srp_a is not None:
         return _password_verifier(emulator, pool, client, username, srp_a, user, device_key)
     assert password is not None
@@ -167,6 +172,9 @@ def _refresh(emulator: Emulator, call: Call, pool: Pool, client: Client,
     device = devices.known_device(user, device_key)
     if device is not None:
         devices.note_authenticated(device, emulator.now(), call.record.effective_ip)
+    adjust = triggers.pre_token_generation(
+        emulator.functions, pool, client.client_id, user, "TokenGeneration_RefreshTokens", {},
+        emulator.outbox.sender(pool.id, user.username, emulator.now))
     result = emulator.tokens.mint(pool, client, user, call.issuer, origin_jti=record.origin_jti,
-                                  auth_time=record.auth_time)
+                                  auth_time=record.auth_time, adjust=adjust)
     return {"ChallengeParameters": {}, "AuthenticationResult": result}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ MFA_SETUP = "MFA_SETUP"
 SIGN_UP = "SIGN_UP"
 FORGOT_PASSWORD = "FORGOT_PASSWORD"
 INVITATION = "INVITATION"
+CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"  # sent by a Lambda trigger through context.send_code
 
 
 @dataclass
@@ -40,3 +42,12 @@ class Outbox:
 
     def clear(self) -> None:
         self.messages.clear()
+
+    def sender(self, pool_id: str, username: str,
+               now: Callable[[], float]) -> Callable[[str, str, str], None]:
+        """A trigger's ``context.send_code(medium, destination, code)`` for this user."""
+        def send_code(medium: str, destination: str, code: str) -> None:
+            self.send(Message(pool_id=pool_id, username=username, medium=medium,
+                              destination=destination, code=code, purpose=CUSTOM_CHALLENGE,
+                              sent_at=now()))
+        return send_code

@@ -3,7 +3,9 @@
 It reads like the API: each pool is a CreateUserPool request (plus SetUserPoolMfaConfig
 members) with a fixed ``Id``, its ``Clients`` are CreateUserPoolClient requests with a fixed
 ``ClientId`` and optional ``ClientSecret``, and its ``Users`` carry a password and MFA settings.
-``Adaptive`` holds the emulator's stand-in for threat protection's risk rules. Everything is
+``Adaptive`` holds the emulator's stand-in for threat protection's risk rules. A pool's
+``LambdaConfig`` names Lambda ARNs; the top-level ``functions:`` mapping says which Python
+callable (``package.module:attr``) each function name runs (triggers.py). Everything is
 validated against botocore's model at load, so a typo fails at start with a clear message.
 
 Loading reads the file into plain data (``Seed``); ``apply_seed`` builds it in a PoolStore.
@@ -13,7 +15,7 @@ What needs the pool itself (the password policy, the schema) is checked then.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,8 @@ class PoolSeed:
 @dataclass(frozen=True)
 class Seed:
     pools: tuple[PoolSeed, ...]
+    # Lambda function name (the ``<name>`` of a LambdaConfig ARN) -> ``package.module:attr``.
+    functions: dict[str, str] = field(default_factory=dict)
 
 
 def load_seed(path: Path) -> Seed:
@@ -104,7 +108,12 @@ def parse_seed(data: dict[str, Any]) -> Seed:
             pools.append(_parse_pool(entry, where))
         except CognitoError as exc:
             raise SeedError(f"{where}: {exc.code}: {exc.message}") from exc
-    return Seed(pools=tuple(pools))
+    functions = data.get("functions") or {}
+    if not isinstance(functions, dict) or not all(
+        isinstance(name, str) and isinstance(spec, str) for name, spec in functions.items()
+    ):
+        raise SeedError("functions: expected a mapping of function name to package.module:attr")
+    return Seed(pools=tuple(pools), functions=dict(functions))
 
 
 def apply_seed(store: PoolStore, seed: Seed, now: float) -> None:

@@ -62,6 +62,8 @@ async def handle_api(request: web.Request) -> web.Response:
             raise UnknownOperation(f"Operation {target or '(none)'} is not supported.")
         emulator.calls.add(record)
         body = await _read_json(request)
+        if isinstance(body.get("ChallengeName"), str):
+            record.challenge = body["ChallengeName"]
         await _apply_fault(emulator, operation)
         model = operation_model(operation)
         assert model is not None
@@ -83,6 +85,8 @@ async def handle_api(request: web.Request) -> web.Response:
         record.error = InternalError.code
         return _error_response(InternalError("An internal error occurred."), request_id)
     log.info("%s -> ok", operation)
+    if isinstance(result, dict) and isinstance(result.get("ChallengeName"), str):
+        record.next_challenge = result["ChallengeName"]
     return web.json_response(result, content_type=JSON_CONTENT_TYPE,
                              headers={"x-amzn-RequestId": request_id})
 

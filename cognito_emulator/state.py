@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from cognito_emulator.outbox import Outbox
 from cognito_emulator.pool_store import PoolStore
 from cognito_emulator.seed import Seed, apply_seed
 from cognito_emulator.tokens import KeyRing, Tokens
+from cognito_emulator.triggers import FunctionTable
 from cognito_emulator.user_context import CallerContext, caller_context
 
 
@@ -23,8 +25,12 @@ class Emulator:
     """The whole mutable state. ``reset`` rebuilds it from the seed; signing keys stay."""
 
     def __init__(self, seed: Seed | None = None, *, entropy: Entropy | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, functions: Mapping[str, str] | None = None) -> None:
         self.seed = seed
+        # Lambda function name -> handler: the seed's ``functions:``, then ``functions`` (the
+        # command line's --function) over them. Imported now, so a bad one fails at start.
+        specs = {**(seed.functions if seed is not None else {}), **(functions or {})}
+        self.functions = FunctionTable.from_specs(specs)
         self.entropy = entropy or Entropy()
         self.clock = clock or Clock()
         self.keys = KeyRing()

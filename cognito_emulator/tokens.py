@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ from cognito_emulator.errors import (
 from cognito_emulator.models import Client, Pool, User
 
 ACCESS_SCOPE = "aws.cognito.signin.user.admin"
+# Changes a PreTokenGeneration trigger makes to the (access, ID) claims before signing.
+ClaimAdjuster = Callable[[dict[str, Any], dict[str, Any]], None]
 _UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
 
@@ -84,7 +87,8 @@ class Tokens:
 
     # -- issuing -------------------------------------------------------------------------
     def sign_in(self, pool: Pool, client: Client, user: User, issuer: str, *,
-                device_key: str | None = None) -> dict[str, Any]:
+                device_key: str | None = None,
+                adjust: ClaimAdjuster | None = None) -> dict[str, Any]:
         """AuthenticationResult for a completed sign-in: ID, access and refresh token."""
         now = int(self._clock.now())
         origin_jti = str(uuid.uuid4())
@@ -95,12 +99,13 @@ class Tokens:
             expires_at=now + _lifetime(client, "RefreshToken", client.refresh_token_validity),
             device_key=device_key,
         )
-        result = self.mint(pool, client, user, issuer, origin_jti=origin_jti, auth_time=now)
+        result = self.mint(pool, client, user, issuer, origin_jti=origin_jti, auth_time=now,
+                           adjust=adjust)
         result["RefreshToken"] = refresh_token
         return result
 
     def mint(self, pool: Pool, client: Client, user: User, issuer: str, *, origin_jti: str,
-             auth_time: int) -> dict[str, Any]:
+             auth_time: int, adjust: ClaimAdjuster | None = None) -> dict[str, Any]:
         """ID and access tokens for one sign-in family (also used by REFRESH_TOKEN_AUTH)."""
         now = int(self._clock.now())
         event_id = str(uuid.uuid4())
@@ -114,6 +119,8 @@ class Tokens:
         identity = {**_attribute_claims(user), **common, "cognito:username": user.username,
                     "aud": client.client_id, "token_use": "id", "exp": now + id_lifetime,
                     "jti": str(uuid.uuid4())}
+        if adjust is not None:
+            adjust(access, identity)
         return {
             "AccessToken": self._sign(pool.id, access),
             "ExpiresIn": access_lifetime,

@@ -141,6 +141,7 @@ def _services(clock: Callable[[], datetime] | None) -> CleanupContext:
                 cognito.auth_flow, cognito.pool_name, settings.limits.max_code_attempts,
                 reveal_disabled=existence.reveal_disabled,
                 failure_floor=existence.failure_floor_ms / 1000,
+                remember_devices=settings.devices.remember,
             ),
             cognito=app[COGNITO],
             journeys=Journeys(store, lifetimes.flow_ttl),

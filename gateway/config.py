@@ -324,6 +324,31 @@ class LifetimeSettings(_Section):
         return absolute
 
 
+REMEMBER_MODES: Final = ("off", "ask", "always")
+
+
+class DeviceSettings(_Section):
+    """Remembered devices. The gateway cannot read the pool's DeviceConfiguration (that needs
+    AWS credentials), so the deployer says what it is: ``off`` (no device tracking), ``ask``
+    (DeviceOnlyRememberedOnUserPrompt: the code pages offer "Remember this device"), ``always``
+    (every device is remembered without asking)."""
+
+    remember: str = Field(default="off", validation_alias="GATEWAY_REMEMBER_DEVICES")
+    # The sealed device cookie's lifetime, days.
+    cookie_days: WholeNumber = Field(
+        default=90, ge=1, le=400, validation_alias="GATEWAY_DEVICE_COOKIE_DAYS"
+    )
+
+    @field_validator("remember", mode="before")
+    @classmethod
+    def _known_mode(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().lower()
+        if value not in REMEMBER_MODES:
+            raise ValueError(f"must be one of {', '.join(REMEMBER_MODES)}")
+        return value
+
+
 class HttpSettings(_Section):
     """What one client may hold of the HTTP server: connections that never finish cost a socket
     each, so they are bounded in time and in number (README, "Hostile input")."""
@@ -491,6 +516,7 @@ class Settings(BaseSettings):
     http: HttpSettings = HttpSettings()
     limits: LimitSettings = LimitSettings()
     existence: ExistenceSettings = ExistenceSettings()
+    devices: DeviceSettings = DeviceSettings()
     branding: BrandingSettings = BrandingSettings()
     # IPs/CIDRs whose X-Forwarded-For entries are believed, walked right to left.
     trusted_proxies: Annotated[tuple[ProxyNetwork, ...], BeforeValidator(_comma_list)] = Field(

@@ -45,6 +45,20 @@ GATEWAYS = [
         "GATEWAY_CLIENT_ID": "2demogatewayclient00000002",
         "GATEWAY_CLIENT_SECRET": "2demogatewayclientsecret0000000000000000000000000002",
     },
+    {
+        "name": "remembered-devices pool (ask)",
+        "GATEWAY_USER_POOL_ID": "us-east-1_DemoDevices1",
+        "GATEWAY_CLIENT_ID": "5demodeviceaskclient000005",
+        "GATEWAY_CLIENT_SECRET": "5demodeviceaskclientsecret00000000000000000000000005",
+        "GATEWAY_REMEMBER_DEVICES": "ask",
+    },
+    {
+        "name": "remembered-devices pool (always)",
+        "GATEWAY_USER_POOL_ID": "us-east-1_DemoDevices2",
+        "GATEWAY_CLIENT_ID": "6demodevicealwaysclient006",
+        "GATEWAY_CLIENT_SECRET": "6demodevicealwaysclientsecret0000000000000000000006",
+        "GATEWAY_REMEMBER_DEVICES": "always",
+    },
 ]
 
 # (sign in as, password, what signing in as this user shows, index into GATEWAYS). One line per
@@ -59,6 +73,13 @@ SIGN_INS = [
      0),
     ("alias@example.com", PASSWORD, "signs in by email alias (username is an opaque id)", 0),
     ("setup-user", PASSWORD, "MFA required, none yet: set up an app (QR) or email", 1),
+    ("device-user", PASSWORD, "app code with 'Remember this device'; then no code", 2),
+    ("always-device-user", PASSWORD, "app code once, device remembered; then no code", 3),
+]
+# Users the emulator serves but no gateway of the stack signs in yet: the custom-auth pool's,
+# whose CUSTOM_CHALLENGE step the gateway does not have yet (boto3 or pycognito reach them).
+EMULATOR_ONLY = [
+    ("code-user", "custom auth (email me a code): emulator only, no gateway step yet"),
 ]
 
 
@@ -131,6 +152,8 @@ def banner(urls: Sequence[str], emulator_url: str, services: Sequence[Service],
         lines += ["", f"  Demo sign-ins on {urls[index]}/login ({gateway['name']}):"]
         lines += [f"    {username:<18} {password:<15} {what}"
                   for username, password, what, pool in SIGN_INS if pool == index]
+    lines += ["", "  In the emulator only (client 4democustomauthclient00004):"]
+    lines += [f"    {username:<18} {'':<15} {what}" for username, what in EMULATOR_ONLY]
     lines += [
         "",
         f"  Each service logs (its requests too) to a file in {shown(log_dir)}/:",

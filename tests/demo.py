@@ -53,6 +53,18 @@ MFA_POOL: str = _MFA_REQUIRED["Id"]
 MFA_CLIENT: str = _client(_MFA_REQUIRED, "gateway")["ClientId"]
 MFA_SECRET: str = _client(_MFA_REQUIRED, "gateway")["ClientSecret"]
 
+# Remembered devices: one pool per GATEWAY_REMEMBER_DEVICES mode, a TOTP user in each.
+_DEVICES_ASK = _pool("demo-devices-ask")  # DeviceOnlyRememberedOnUserPrompt: true
+_DEVICES_ALWAYS = _pool("demo-devices-always")  # DeviceOnlyRememberedOnUserPrompt: false
+DEVICE_ASK_POOL: str = _DEVICES_ASK["Id"]
+DEVICE_ASK_CLIENT: str = _client(_DEVICES_ASK, "gateway")["ClientId"]
+DEVICE_ASK_SECRET: str = _client(_DEVICES_ASK, "gateway")["ClientSecret"]
+DEVICE_ALWAYS_POOL: str = _DEVICES_ALWAYS["Id"]
+DEVICE_ALWAYS_CLIENT: str = _client(_DEVICES_ALWAYS, "gateway")["ClientId"]
+DEVICE_ALWAYS_SECRET: str = _client(_DEVICES_ALWAYS, "gateway")["ClientSecret"]
+DEVICE_USER = "device-user"  # in the "ask" pool
+ALWAYS_DEVICE_USER = "always-device-user"  # in the "always" pool
+
 # How long the gateway client's Cognito Session lasts (AuthSessionValidity, minutes).
 SESSION_VALIDITY_SECONDS: int = _client(_MAIN, "gateway")["AuthSessionValidity"] * 60
 # An address on the demo pool's adaptive-authentication block list.

@@ -22,22 +22,24 @@ from tests.demo import DEMO_SEED
 from tests.servers import ROOT, free_port
 
 DEVSTACK = ROOT / "scripts" / "devstack.py"
+GATEWAY_COUNT = 4  # scripts/devstack.py's GATEWAYS: demo, MFA-required, devices ask / always
 READY_LINE = "Ctrl-C stops everything."
 START_TIMEOUT = 90.0  # four processes on a loaded two-core machine
 STOP_TIMEOUT = 15.0
 
 
-def _two_free_ports() -> int:
-    """A free port whose next one is free too (the stack's two gateways)."""
+def _free_ports(count: int = 2) -> int:
+    """A free port whose next ``count - 1`` are free too (the stack's gateways)."""
     for _ in range(100):
         first = free_port()
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", first + 1))
-            except OSError:
-                continue
+        try:
+            for offset in range(1, count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", first + offset))
+        except OSError:
+            continue
         return first
-    raise RuntimeError("no two consecutive free ports")
+    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def _demo_sign_ins() -> list[str]:
@@ -89,7 +91,7 @@ def _wait_for_text(path: Path, text: str, timeout: float = 10.0) -> None:
 
 def test_dev_stack_lists_the_demo_users_and_keeps_request_logs_in_files(tmp_path: Path) -> None:
     log_dir = tmp_path / "logs"
-    gateway_port, emulator_port, redis_port = _two_free_ports(), free_port(), free_port()
+    gateway_port, emulator_port, redis_port = _free_ports(GATEWAY_COUNT), free_port(), free_port()
     process = subprocess.Popen(
         [sys.executable, str(DEVSTACK), "--port", str(gateway_port),
          "--emulator-port", str(emulator_port), "--redis-port", str(redis_port),
@@ -119,13 +121,14 @@ def test_dev_stack_lists_the_demo_users_and_keeps_request_logs_in_files(tmp_path
         # Where the logs are.
         assert str(log_dir) in output
         logs = {path.name for path in log_dir.glob("*.log")}
-        assert logs == {"redis.log", "emulator.log", f"gateway-{gateway_port}.log",
-                        f"gateway-{gateway_port + 1}.log"}
+        gateway_ports = range(gateway_port, gateway_port + GATEWAY_COUNT)
+        assert logs == {"redis.log", "emulator.log",
+                        *(f"gateway-{port}.log" for port in gateway_ports)}
         assert all(name in output for name in logs), output
         # Printed once everything answers: the list is the last thing on the screen.
         assert output.rstrip().endswith(READY_LINE)
 
-        for port in (gateway_port, gateway_port + 1):
+        for port in gateway_ports:
             assert _get(f"http://127.0.0.1:{port}/healthz") == 200
         assert _get(f"http://127.0.0.1:{gateway_port}/login") == 200
         assert _get(f"http://127.0.0.1:{emulator_port}/_emulator/") == 200
@@ -142,7 +145,7 @@ def test_dev_stack_lists_the_demo_users_and_keeps_request_logs_in_files(tmp_path
             time.sleep(0.1)
         assert not _group_alive(process.pid), "a process of the stack outlived it"
         assert time.monotonic() - started < STOP_TIMEOUT
-        for port in (gateway_port, gateway_port + 1, emulator_port, redis_port):
+        for port in (*gateway_ports, emulator_port, redis_port):
             with socket.socket() as sock:
                 assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
     finally:

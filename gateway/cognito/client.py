@@ -184,6 +184,24 @@ class Cognito:
             raise errors.InvalidCode("VerifySoftwareToken status ERROR", field="code")
         return reply.get("Session") or session
 
+    async def confirm_device(
+        self, access_token: str, device_key: str, verifier: str, salt: str
+    ) -> bool:
+        async with _translated("confirm_device"):
+            reply = await self._client.confirm_device(
+                AccessToken=access_token, DeviceKey=device_key,
+                DeviceSecretVerifierConfig={"PasswordVerifier": verifier, "Salt": salt},
+                DeviceName="Browser",
+            )
+        return bool(reply.get("UserConfirmationNecessary"))
+
+    async def remember_device(self, access_token: str, device_key: str) -> None:
+        async with _translated("update_device_status"):
+            await self._client.update_device_status(
+                AccessToken=access_token, DeviceKey=device_key,
+                DeviceRememberedStatus="remembered",
+            )
+
     async def revoke_token(self, refresh_token: str) -> None:
         async with _translated("revoke_token"):
             if self._client_secret is None:

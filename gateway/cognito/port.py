@@ -43,6 +43,17 @@ class CognitoPort(Protocol):
         """The Session to continue with; a wrong code raises InvalidCode."""
         ...
 
+    async def confirm_device(
+        self, access_token: str, device_key: str, verifier: str, salt: str
+    ) -> bool:
+        """ConfirmDevice; True when the pool waits for UpdateDeviceStatus
+        (UserConfirmationNecessary)."""
+        ...
+
+    async def remember_device(self, access_token: str, device_key: str) -> None:
+        """UpdateDeviceStatus ``remembered``."""
+        ...
+
     async def revoke_token(self, refresh_token: str) -> None: ...
 
     async def global_sign_out(self, access_token: str) -> None: ...

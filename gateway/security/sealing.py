@@ -7,6 +7,9 @@ to open. A Redis dump therefore reveals no token and no Cognito Session.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import json
 import secrets
 from typing import Any
@@ -36,3 +39,39 @@ def unseal(key: bytes, name: str, blob: bytes) -> dict[str, Any]:
     if not isinstance(record, dict):
         raise Unsealable(name)
     return record
+
+
+# --- the device cookie -----------------------------------------------------------------------
+
+_DEVICE_KEY_LABEL = b"gateway device cookie v1"
+
+
+def device_cookie_key(signing_key: str) -> bytes:
+    """The device cookie's AES-256-GCM key, derived from a signing key (HMAC-SHA256 as a
+    one-block KDF): the cookie's key changes with the signing keys, and is no signing key."""
+    return hmac.digest(signing_key.encode(), _DEVICE_KEY_LABEL, "sha256")
+
+
+def device_cookie_label(user_pool_id: str, client_id: str) -> str:
+    """The associated data a device cookie is sealed with: it opens only for this pool and
+    app client."""
+    return f"device-cookie|{user_pool_id}|{client_id}"
+
+
+def seal_cookie(key: bytes, name: str, record: dict[str, Any]) -> str:
+    """``record`` sealed as cookie text (base64url, no padding)."""
+    return base64.urlsafe_b64encode(seal(key, name, record)).decode().rstrip("=")
+
+
+def unseal_cookie(keys: list[bytes], name: str, text: str) -> dict[str, Any]:
+    """The record a cookie seals, opened with the first of ``keys`` that opens it."""
+    try:
+        blob = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, binascii.Error) as error:
+        raise Unsealable(name) from error
+    for key in keys:
+        try:
+            return unseal(key, name, blob)
+        except Unsealable:
+            continue
+    raise Unsealable(name)

@@ -58,18 +58,21 @@ class UserSession:
     refresh_token: str | None
     access_expires_at: float
     created_at: float = field(default_factory=time.time)
+    # The remembered device this session signed in with: REFRESH_TOKEN_AUTH sends it.
+    device_key: str | None = None
 
     def __repr__(self) -> str:
         return f"UserSession(sub={self.user.get('sub')!r})"
 
     @classmethod
-    def from_tokens(cls, tokens: Tokens) -> UserSession:
+    def from_tokens(cls, tokens: Tokens, device_key: str | None = None) -> UserSession:
         return cls(
             user=user_from_id_token(tokens.id_token),
             access_token=tokens.access_token,
             id_token=tokens.id_token,
             refresh_token=tokens.refresh_token,
             access_expires_at=time.time() + tokens.expires_in,
+            device_key=device_key,
         )
 
     def to_record(self) -> dict[str, Any]:
@@ -80,6 +83,7 @@ class UserSession:
             "refresh_token": self.refresh_token,
             "access_expires_at": self.access_expires_at,
             "created_at": self.created_at,
+            "device_key": self.device_key,
         }
 
     @classmethod
@@ -91,6 +95,7 @@ class UserSession:
             refresh_token=record.get("refresh_token"),
             access_expires_at=float(record["access_expires_at"]),
             created_at=float(record["created_at"]),
+            device_key=record.get("device_key"),
         )
 
 

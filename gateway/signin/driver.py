@@ -14,9 +14,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from gateway.signin import srp
+import jwt
+
+from gateway.errors import GatewayError
+from gateway.signin import devices, srp
 from gateway.signin.model import Challenge, Prompt, ProtocolError, Tokens, read_reply
-from gateway.signin.protocol import Ask, Compute, Effects, InitiateAuth, Turn
+from gateway.signin.protocol import (
+    Ask,
+    Compute,
+    ConfirmDevice,
+    Effects,
+    InitiateAuth,
+    RememberDevice,
+    Turn,
+)
 from gateway.signin.steps import forms, handler_for
 
 PASSWORD_FLOWS: Final = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH")
@@ -40,12 +51,16 @@ Result = Waiting | Tokens
 def start(auth_flow: str, username: str, turn: Turn) -> Effects[Result]:
     """A password sign-in: ``turn.password`` is spent here and in PASSWORD_VERIFIER."""
     password = turn.password or ""
+    # A remembered device (the browser's device cookie) is offered: Cognito then asks for
+    # device SRP instead of MFA.
+    device = {"DEVICE_KEY": turn.device.key} if turn.device else {}
     if auth_flow == "USER_PASSWORD_AUTH":
         turn.password = None
-        reply = yield InitiateAuth(auth_flow, username, {"PASSWORD": password})
+        reply = yield InitiateAuth(auth_flow, username, {"PASSWORD": password, **device})
     else:
         turn.ephemeral = yield Compute(srp.new_ephemeral)
-        reply = yield InitiateAuth(auth_flow, username, {"SRP_A": turn.ephemeral.srp_a})
+        reply = yield InitiateAuth(auth_flow, username,
+                                   {"SRP_A": turn.ephemeral.srp_a, **device})
     return (yield from advance(reply, username, turn))
 
 
@@ -65,12 +80,50 @@ def advance(reply: Mapping[str, Any], username: str, turn: Turn) -> Effects[Resu
     for _ in range(MAX_AUTOMATIC_ANSWERS):
         step = read_reply(reply, username)
         if isinstance(step, Tokens):
+            yield from _remember(step, username, turn)
             return step
         arrival = yield from handler_for(step.name).arrive(step, turn)
         if isinstance(arrival, Ask):
+            if (turn.device is not None and not turn.device_used
+                    and turn.device.username == step.username):
+                # The cookie's device was offered and Cognito asked for MFA anyway: it no
+                # longer knows the device (forgotten, stale cookie). MFA as usual, no error;
+                # the outcome clears the cookie.
+                turn.device_refused = True
             return _waiting(arrival.challenge)
         reply, username = arrival.reply, step.username
     raise ProtocolError(f"more than {MAX_AUTOMATIC_ANSWERS} challenges answered in a row")
+
+
+def _remember(tokens: Tokens, username: str, turn: Turn) -> Effects[None]:
+    """Confirm the device Cognito just handed out (NewDeviceMetadata) when the deployment
+    remembers devices (``always``) or the person asked (``ask``), and mark it remembered when
+    Cognito says the pool waits for that (UserConfirmationNecessary). A refusal here costs the
+    person nothing but the remembering: they are signed in all the same."""
+    key, group = tokens.new_device_key, tokens.new_device_group_key
+    if not key or not group or not (turn.remember == "always"
+                                     or (turn.remember == "ask" and turn.remember_asked)):
+        return
+    owner = _internal_username(tokens.access_token) or username
+    new = yield Compute(devices.new_device, (key, group, owner))
+    try:
+        necessary = yield ConfirmDevice(tokens.access_token, key, new.verifier, new.salt)
+        if necessary:
+            yield RememberDevice(tokens.access_token, key)
+    except GatewayError:
+        return
+    turn.remembered = new.device
+
+
+def _internal_username(access_token: str) -> str | None:
+    """The access token's ``username`` claim (read, not verified: it came from Cognito just
+    now over the gateway's own TLS connection)."""
+    try:
+        claims = jwt.decode(access_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    name = claims.get("username")
+    return name if isinstance(name, str) else None
 
 
 def _waiting(challenge: Challenge) -> Waiting:

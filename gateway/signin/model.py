@@ -43,6 +43,9 @@ class Tokens:
     id_token: str
     refresh_token: str | None
     expires_in: int
+    # NewDeviceMetadata: a device Cognito handed out that may be confirmed (remembered).
+    new_device_key: str | None = None
+    new_device_group_key: str | None = None
 
     def __repr__(self) -> str:
         return "Tokens(…)"
@@ -113,6 +116,9 @@ def read_reply(reply: Mapping[str, Any], username: str) -> Step:
                 id_token=result["IdToken"],
                 refresh_token=result.get("RefreshToken"),
                 expires_in=int(result.get("ExpiresIn", 3600)),
+                new_device_key=(result.get("NewDeviceMetadata") or {}).get("DeviceKey"),
+                new_device_group_key=(
+                    (result.get("NewDeviceMetadata") or {}).get("DeviceGroupKey")),
             )
         except (KeyError, TypeError, ValueError):
             raise ProtocolError("AuthenticationResult without its tokens") from None

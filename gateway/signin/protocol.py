@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
+from gateway.signin.devices import Device
 from gateway.signin.model import Challenge, ChallengeName, Prompt
 from gateway.signin.srp import Ephemeral
 
@@ -68,6 +69,30 @@ class VerifySoftwareToken:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfirmDevice:
+    """ConfirmDevice with the new access token; the reply is UserConfirmationNecessary."""
+
+    access_token: str
+    device_key: str
+    verifier: str
+    salt: str
+
+    def __repr__(self) -> str:
+        return "ConfirmDevice(…)"
+
+
+@dataclass(frozen=True, slots=True)
+class RememberDevice:
+    """UpdateDeviceStatus ``remembered``; the reply is None."""
+
+    access_token: str
+    device_key: str
+
+    def __repr__(self) -> str:
+        return "RememberDevice(…)"
+
+
+@dataclass(frozen=True, slots=True)
 class Compute:
     """Run ``function(*arguments)`` in the worker pool (SRP arithmetic): its return value comes
     back. Kept off the event loop, where 3072-bit exponentiation would stall every request."""
@@ -79,7 +104,8 @@ class Compute:
         return f"Compute({getattr(self.function, '__name__', 'function')})"
 
 
-CognitoCall = InitiateAuth | RespondToChallenge | AssociateSoftwareToken | VerifySoftwareToken
+CognitoCall = (InitiateAuth | RespondToChallenge | AssociateSoftwareToken | VerifySoftwareToken
+               | ConfirmDevice | RememberDevice)
 Effect = CognitoCall | Compute
 # A generator that yields effects and finally returns an R.
 Effects = Generator[Effect, Any, R]
@@ -98,13 +124,25 @@ def done(result: R) -> Effects[R]:
 @dataclass(slots=True)
 class Turn:
     """What one request knows beyond the stored flow: the pool's SRP realm, the clock, and the
-    secrets that exist only while the request runs (the password, the SRP ephemeral; device
-    secrets next). A Turn is never stored; its secrets are gone when the request ends."""
+    secrets that exist only while the request runs (the password, the SRP ephemeral, the
+    device cookie's secret). A Turn is never stored; its secrets are gone when the request ends.
+
+    Devices: ``remember`` is the deployment's GATEWAY_REMEMBER_DEVICES (off, ask, always);
+    ``device`` the browser's remembered device (from its cookie), offered to Cognito as
+    DEVICE_KEY; the driver sets ``remember_asked`` (the person ticked "Remember this device"),
+    ``remembered`` (a device just confirmed: the outcome writes its cookie) and
+    ``device_refused`` (Cognito no longer knows the cookie's device: the outcome clears it)."""
 
     pool_name: str
     now: Callable[[], datetime]
     password: str | None = field(default=None, repr=False)
     ephemeral: Ephemeral | None = field(default=None, repr=False)
+    remember: str = "off"
+    device: Device | None = field(default=None, repr=False)
+    remember_asked: bool = False
+    remembered: Device | None = field(default=None, repr=False)
+    device_refused: bool = False
+    device_used: bool = False
 
 
 # --- what a handler's step ends in -----------------------------------------------------------

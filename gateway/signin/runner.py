@@ -32,14 +32,17 @@ from gateway.security.limits import Attempt, Limits
 from gateway.security.signing import Ticket
 from gateway.session.sessions import Sessions, UserSession
 from gateway.signin import driver, steps
+from gateway.signin.devices import Device
 from gateway.signin.journey import Journey, Journeys
 from gateway.signin.model import ChallengeName, Prompt, Tokens
 from gateway.signin.protocol import (
     AssociateSoftwareToken,
     Compute,
+    ConfirmDevice,
     Effect,
     Effects,
     InitiateAuth,
+    RememberDevice,
     RespondToChallenge,
     Turn,
     VerifySoftwareToken,
@@ -60,6 +63,8 @@ class Pending:
     ticket: Ticket
     journey: Journey
     prompt: Prompt
+    # The browser's device cookie named a device Cognito no longer knows: clear it.
+    forget_device: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,8 @@ class SignedIn:
     ticket: Ticket  # the new session's ticket
     session: UserSession
     return_to: str
+    # A device confirmed in this sign-in: the outcome writes its sealed cookie.
+    remembered: Device | None = None
 
 
 Outcome = Pending | SignedIn
@@ -83,6 +90,8 @@ class Rules:
     reveal_disabled: bool = False
     # A refused password is answered no sooner than this (seconds) after the start began.
     failure_floor: float = 0.0
+    # GATEWAY_REMEMBER_DEVICES: off, ask or always (the pool's DeviceConfiguration).
+    remember_devices: str = "off"
 
 
 class SignIn:
@@ -105,8 +114,10 @@ class SignIn:
         self._executor = executor
         self._clock = clock
 
-    def _turn(self, password: str | None = None) -> Turn:
-        return Turn(pool_name=self._rules.pool_name, now=self._clock, password=password)
+    def _turn(self, password: str | None = None, device: Device | None = None) -> Turn:
+        remember = self._rules.remember_devices
+        return Turn(pool_name=self._rules.pool_name, now=self._clock, password=password,
+                    remember=remember, device=device if remember != "off" else None)
 
     # --- the two ways in --------------------------------------------------------------------
 
@@ -117,8 +128,10 @@ class SignIn:
         return_to: str,
         context: RequestContext,
         previous: Ticket | None = None,
+        device: Device | None = None,
     ) -> Outcome:
-        """Begin a new sign-in with a username and password.
+        """Begin a new sign-in with a username and password; ``device`` is the browser's
+        remembered device (its device cookie), offered to Cognito in place of MFA.
 
         Every attempt gets a fresh journey id; a journey the browser was carrying is discarded.
         """
@@ -136,7 +149,8 @@ class SignIn:
 
         began = asyncio.get_running_loop().time()
         attempt = await self._limits.start(context.ip, username)
-        effects = driver.start(self._rules.auth_flow, username, self._turn(password))
+        turn = self._turn(password, device)
+        effects = driver.start(self._rules.auth_flow, username, turn)
         failed = code_sent = False
         try:
             result = await self._run(effects, context, self._begin(effects), attempt)
@@ -153,7 +167,7 @@ class SignIn:
             raise
         finally:
             await attempt.settle(failed=failed, code_sent=code_sent)
-        return await self._settle(Ticket.new(), Journey(username, return_to), result)
+        return await self._settle(Ticket.new(), Journey(username, return_to), result, turn)
 
     async def _floor(self, began: float) -> None:
         """Answer a refused password no sooner than the floor: an unknown name (refused at
@@ -192,7 +206,8 @@ class SignIn:
                     raise ChallengeMismatch(
                         f"answer for another step while waiting for {current.name}"
                     )
-                effects = driver.answer(current, answers, self._turn())
+                turn = self._turn()
+                effects = driver.answer(current, answers, turn)
                 # The driver validates the answers before its first effect; only a valid
                 # answer reserves its place in the limits and is sent.
                 begun = self._begin(effects)
@@ -212,7 +227,7 @@ class SignIn:
                 else:
                     error.step = here
                 raise
-            return await self._settle(ticket, journey, result)
+            return await self._settle(ticket, journey, result, turn)
 
     async def _answer(
         self,
@@ -310,20 +325,31 @@ class SignIn:
                 return await cognito.associate_software_token(session)
             case VerifySoftwareToken(session, code):
                 return await cognito.verify_software_token(session, code)
+            case ConfirmDevice(access_token, device_key, verifier, salt):
+                return await cognito.confirm_device(access_token, device_key, verifier, salt)
+            case RememberDevice(access_token, device_key):
+                return await cognito.remember_device(access_token, device_key)
 
-    async def _settle(self, ticket: Ticket, journey: Journey, result: driver.Result) -> Outcome:
+    async def _settle(
+        self, ticket: Ticket, journey: Journey, result: driver.Result, turn: Turn
+    ) -> Outcome:
         if isinstance(result, Tokens):
-            session = UserSession.from_tokens(result)
+            # The device this session signed in with (or just remembered), for later refresh.
+            used = turn.device if turn.device_used else None
+            device = turn.remembered or used
+            session = UserSession.from_tokens(result, device.key if device else None)
             session_ticket = await self._sessions.create(session)
             await self._journeys.delete(ticket)
-            log.info("signed in", extra={"sub": session.user.get("sub")})
-            return SignedIn(session_ticket, session, journey.return_to)
+            log.info("signed in", extra={"sub": session.user.get("sub"),
+                                         "device": "remembered" if turn.remembered else
+                                         "used" if used else "none"})
+            return SignedIn(session_ticket, session, journey.return_to, turn.remembered)
         journey.challenge = result.challenge
         journey.notice = None
         await self._journeys.save(ticket, journey)
         log.info("challenge", extra={"challenge": result.challenge.name.value,
                                      "view": result.prompt.step})
-        return Pending(ticket, journey, result.prompt)
+        return Pending(ticket, journey, result.prompt, forget_device=turn.device_refused)
 
 
 def _resume(resume: Callable[[Any], Effect], value: Any) -> Effect | driver.Result:

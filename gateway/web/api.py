@@ -23,7 +23,7 @@ from gateway.security.signing import Purpose
 from gateway.signin import steps
 from gateway.signin.runner import Outcome, Pending, SignedIn
 from gateway.web import outcome
-from gateway.web.cookies import read_ticket
+from gateway.web.cookies import read_device, read_ticket
 from gateway.web.enrolment import enrolment
 from gateway.web.middleware import json_errors
 from gateway.web.requests import read_json, request_context, text_field
@@ -108,7 +108,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         request[ROOT_APP][SETTINGS].default_return_path,
     )
     result = await request[ROOT_APP][SIGN_IN].start(
-        username, password, return_to, context, previous=read_ticket(request, Purpose.FLOW)
+        username, password, return_to, context, previous=read_ticket(request, Purpose.FLOW),
+        device=read_device(request),
     )
     return await _respond(request, result)
 
@@ -120,6 +121,9 @@ async def challenge(request: web.Request) -> web.StreamResponse:
     answers = body.get("answers")
     if not isinstance(answers, dict):
         raise errors.InvalidRequest("answers must be an object", field="answers")
+    # A checkbox (remember_device) may come as a JSON boolean.
+    answers = {str(k): ("true" if v else "false") if isinstance(v, bool) else v
+               for k, v in answers.items()}
     answers = {str(k): text_field(answers, str(k)) or "" for k in answers}
     context = request_context(request, text_field(body, "encoded_data", required=False))
     # The step is optional for clients, but when sent it pins the answer to one form of a

@@ -1,4 +1,5 @@
-"""The gateway's two cookies, read and written: an opaque signed ticket each, nothing else.
+"""The gateway's cookies, read and written: an opaque signed ticket each for the flow and the
+session, and the sealed device cookie of a remembered device.
 
 Reading happens anywhere a request needs a ticket; writing happens only in
 :mod:`gateway.web.outcome` (and the middleware that clears cookies that did not verify).
@@ -12,7 +13,15 @@ from typing import Any
 from aiohttp import web
 
 from gateway.keys import ROOT_APP, SETTINGS, SIGNING, STALE_COOKIES
+from gateway.security.sealing import (
+    Unsealable,
+    device_cookie_key,
+    device_cookie_label,
+    seal_cookie,
+    unseal_cookie,
+)
 from gateway.security.signing import Purpose, Ticket
+from gateway.signin.devices import Device
 
 _COOKIE_NAMES = {Purpose.FLOW: "gw-flow", Purpose.SESSION: "gw-session"}
 
@@ -72,3 +81,52 @@ def cookie_attributes(request: web.Request) -> dict[str, Any]:
         "httponly": True,
         "samesite": "Lax",
     }
+
+
+# --- the device cookie -----------------------------------------------------------------------
+
+_DEVICE_COOKIE = "gw-device"
+
+
+def device_cookie_name(request: web.Request) -> str:
+    return request[ROOT_APP][SETTINGS].cookies.prefix + _DEVICE_COOKIE
+
+
+def _device_label(request: web.Request) -> str:
+    cognito = request[ROOT_APP][SETTINGS].cognito
+    return device_cookie_label(cognito.user_pool_id, cognito.client_id)
+
+
+def read_device(request: web.Request) -> Device | None:
+    """The remembered device this browser's device cookie seals, or None (also when the
+    deployment does not remember devices). A cookie that does not open (tampered, another
+    pool's, every key that sealed it retired) is scheduled to be cleared."""
+    settings = request[ROOT_APP][SETTINGS]
+    name = device_cookie_name(request)
+    value = request.cookies.get(name)
+    if value is None or settings.devices.remember == "off":
+        return None
+    # Newest key first; older ones still open cookies sealed before a rotation.
+    keys = [device_cookie_key(k.reveal()) for k in reversed(settings.cookies.secret_keys)]
+    try:
+        return Device.from_record(unseal_cookie(keys, _device_label(request), value))
+    except (Unsealable, KeyError, TypeError):
+        request[STALE_COOKIES].add(name)
+        return None
+
+
+def set_device(request: web.Request, response: web.StreamResponse, device: Device) -> None:
+    settings = request[ROOT_APP][SETTINGS]
+    name = device_cookie_name(request)
+    request[STALE_COOKIES].discard(name)
+    key = device_cookie_key(settings.cookies.secret_keys[-1].reveal())
+    response.set_cookie(
+        name,
+        seal_cookie(key, _device_label(request), device.to_record()),
+        max_age=settings.devices.cookie_days * 86400,
+        **cookie_attributes(request),
+    )
+
+
+def clear_device(request: web.Request, response: web.StreamResponse) -> None:
+    clear_cookies(request, response, [device_cookie_name(request)])

@@ -20,7 +20,7 @@ from gateway.signin import steps
 from gateway.signin.runner import Outcome, Pending
 from gateway.signin.steps import forms
 from gateway.web import outcome
-from gateway.web.cookies import read_ticket
+from gateway.web.cookies import read_device, read_ticket
 from gateway.web.enrolment import enrolment
 from gateway.web.middleware import log_refusal
 from gateway.web.password_rules import broken_rules
@@ -193,7 +193,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     try:
         context = request_context(request, form.get("encoded_data"))
         result = await request[ROOT_APP][SIGN_IN].start(
-            username, form.get("password", ""), return_to, context, previous=ticket
+            username, form.get("password", ""), return_to, context, previous=ticket,
+            device=read_device(request),
         )
     except errors.GatewayError as error:
         log_refusal(request, error)

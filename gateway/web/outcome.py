@@ -11,7 +11,7 @@ from gateway.keys import COGNITO, ROOT_APP, SESSIONS
 from gateway.security.signing import Purpose, Ticket
 from gateway.session.logout import sign_out
 from gateway.signin.runner import Outcome, Pending, SignedIn
-from gateway.web.cookies import clear_ticket, read_ticket, set_ticket
+from gateway.web.cookies import clear_device, clear_ticket, read_ticket, set_device, set_ticket
 from gateway.web.session_layer import forget_session
 
 # On sign-out, ask the browser to drop everything this site stored for the person.
@@ -20,14 +20,22 @@ CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
 
 async def write(request: web.Request, response: web.StreamResponse, outcome: Outcome) -> None:
     """A step is waiting (the flow cookie names it), or the person is signed in (a new session
-    cookie; the flow cookie and any session this browser carried before are ended)."""
+    cookie; the flow cookie and any session this browser carried before are ended).
+
+    The device cookie: written when this sign-in remembered the device (sealed: the device's
+    secret never reaches the browser in clear), cleared when it named a device Cognito no
+    longer knows (the person is then asked for MFA, with no error)."""
     match outcome:
-        case Pending(ticket, _, _):
+        case Pending(ticket, _, _, forget_device):
             set_ticket(request, response, Purpose.FLOW, ticket)
-        case SignedIn(ticket, _, _):
+            if forget_device:
+                clear_device(request, response)
+        case SignedIn(ticket, _, _, remembered):
             await _end_replaced_session(request)
             set_ticket(request, response, Purpose.SESSION, ticket)
             clear_ticket(request, response, Purpose.FLOW)
+            if remembered is not None:
+                set_device(request, response, remembered)
 
 
 def anchor_flow(request: web.Request, response: web.StreamResponse, ticket: Ticket) -> None:

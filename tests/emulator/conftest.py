@@ -19,11 +19,11 @@ TEST_SEED = Path(__file__).with_name("test_seed.yaml")
 
 @pytest.fixture(scope="session")
 def emulator_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    pools = yaml.safe_load(DEMO_SEED.read_text())["pools"] + yaml.safe_load(
-        TEST_SEED.read_text()
-    )["pools"]
+    demo, test = yaml.safe_load(DEMO_SEED.read_text()), yaml.safe_load(TEST_SEED.read_text())
+    pools = demo["pools"] + test["pools"]
+    functions = {**(demo.get("functions") or {}), **(test.get("functions") or {})}
     seed = tmp_path_factory.mktemp("seed") / "seed.yaml"
-    seed.write_text(yaml.safe_dump({"pools": pools}))
+    seed.write_text(yaml.safe_dump({"functions": functions, "pools": pools}))
     process = EmulatorProcess(seed)
     process.start()
     yield process

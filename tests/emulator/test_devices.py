@@ -85,8 +85,8 @@ def _first_sign_in(idp: Any, url: str, client_id: str = DEVICE_PUBLIC,
             AuthParameters=_with_hash({"USERNAME": USER, "PASSWORD": TEST_PASSWORD, **extra},
                                       client_id))
     assert challenge["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
-    result = respond(idp, challenge, {"SOFTWARE_TOKEN_MFA_CODE": totp(url, USER)["code"]},
-                     client_id=client_id)
+    code = totp(url, USER, DEVICE_POOL)["code"]  # the demo seed has a device-user too
+    result = respond(idp, challenge, {"SOFTWARE_TOKEN_MFA_CODE": code}, client_id=client_id)
     return dict(result["AuthenticationResult"])
 
 

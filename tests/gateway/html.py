@@ -58,6 +58,9 @@ class _PageParser(HTMLParser):
                 self._current.options.setdefault(name, []).append(attributes.get("value", ""))
                 if "checked" in attributes:
                     self._current.fields[name] = attributes.get("value", "")
+            elif attributes.get("type") == "checkbox":
+                if "checked" in attributes:  # a browser sends a box only when it is ticked
+                    self._current.fields[name] = attributes.get("value", "on")
             elif "value" in attributes:
                 self._current.fields[name] = attributes["value"]
 

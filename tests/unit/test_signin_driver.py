@@ -3,6 +3,7 @@ network. Each case is the sequence of effects the driver must yield, with the re
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,15 +15,17 @@ import pytest
 
 import cognito_srp
 from gateway import errors
-from gateway.signin import driver, srp
+from gateway.signin import devices, driver, srp
 from gateway.signin.model import Challenge, Tokens
 from gateway.signin.model import ChallengeName as C
 from gateway.signin.protocol import (
     AssociateSoftwareToken,
     Compute,
+    ConfirmDevice,
     Effect,
     Effects,
     InitiateAuth,
+    RememberDevice,
     RespondToChallenge,
     Turn,
     VerifySoftwareToken,
@@ -193,7 +196,7 @@ def test_an_unknown_challenge_is_an_upstream_protocol_error() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [C.CUSTOM_CHALLENGE, C.DEVICE_SRP_AUTH, C.SELECT_CHALLENGE, C.WEB_AUTHN, C.ADMIN_NO_SRP_AUTH],
+    [C.CUSTOM_CHALLENGE, C.SELECT_CHALLENGE, C.WEB_AUTHN, C.ADMIN_NO_SRP_AUTH],
 )
 def test_challenges_without_a_handler_restart_the_sign_in(name: C) -> None:
     with pytest.raises(errors.UnsupportedChallenge):
@@ -418,3 +421,133 @@ def test_the_timestamp_comes_from_the_turns_clock() -> None:
     )
     run(clocked, [*head, Expect(check, TOKENS)])
     assert seen == [cognito_srp.format_timestamp(moment)]
+
+
+# --- remembered devices (the confirm_device and device_srp vectors) --------------------------
+
+CONFIRM = VECTORS["confirm_device"]
+DEVICE_SRP = VECTORS["device_srp"]
+METADATA = CONFIRM["NewDeviceMetadata"]
+DEVICE = devices.Device(METADATA["DeviceKey"], METADATA["DeviceGroupKey"],
+                        CONFIRM["device_password"], INTERNAL)
+NEW_DEVICE_TOKENS = {"AuthenticationResult": {**TOKENS["AuthenticationResult"],
+                                              "NewDeviceMetadata": METADATA}}
+
+
+def device_turn(**fields: Any) -> Turn:
+    moment = cognito_srp.parse_timestamp(DEVICE_SRP["inputs"]["TIMESTAMP"])
+    return Turn(pool_name=POOL, now=lambda: moment, password=USER["password"], **fields)
+
+
+def test_a_new_device_is_confirmed_with_the_vectors_verifier() -> None:
+    made = devices.new_device(METADATA["DeviceKey"], METADATA["DeviceGroupKey"], INTERNAL,
+                              bytes.fromhex(CONFIRM["random_password_bytes_hex"]),
+                              bytes.fromhex(CONFIRM["random_salt_bytes_hex"]))
+    assert made.device.password == CONFIRM["device_password"]
+    assert {"PasswordVerifier": made.verifier,
+            "Salt": made.salt} == CONFIRM["DeviceSecretVerifierConfig"]
+    fresh = devices.new_device("k_1", "g", INTERNAL)
+    assert len(base64.b64decode(fresh.device.password)) >= 40
+    assert "password" not in repr(fresh) and fresh.device.password not in repr(fresh.device)
+
+
+def test_the_device_srp_answers_come_from_the_vectors_within_one_request() -> None:
+    pinned = srp.new_ephemeral(int(DEVICE_SRP["inputs"]["a_hex"], 16))
+    device_start = {k: DEVICE_SRP["DEVICE_SRP_AUTH_ChallengeResponses"][k]
+                    for k in ("DEVICE_KEY", "SRP_A")}
+    claim = {k: DEVICE_SRP["ChallengeResponses"][k]
+             for k in ("DEVICE_KEY", "PASSWORD_CLAIM_SECRET_BLOCK", "PASSWORD_CLAIM_SIGNATURE",
+                       "TIMESTAMP")}
+    head = srp_start()
+    the_turn = device_turn(device=DEVICE, remember="always")
+    result = run(
+        driver.start("USER_SRP_AUTH", USER["login_username"], the_turn),
+        [
+            head[0],
+            Expect(lambda e: isinstance(e, InitiateAuth)
+                   and e.parameters == {"SRP_A": SRP["SRP_A"], "DEVICE_KEY": DEVICE.key},
+                   head[1].reply),
+            Expect(lambda e: isinstance(e, RespondToChallenge)
+                   and e.name is C.PASSWORD_VERIFIER and e.username == INTERNAL,
+                   challenge_reply(C.DEVICE_SRP_AUTH)),
+            Expect(lambda e: isinstance(e, Compute) and e.function is srp.new_ephemeral, pinned),
+            Expect(respond(C.DEVICE_SRP_AUTH, device_start),
+                   challenge_reply(C.DEVICE_PASSWORD_VERIFIER,
+                                   **DEVICE_SRP["ChallengeParameters"])),
+            Expect(respond(C.DEVICE_PASSWORD_VERIFIER, claim), TOKENS),
+        ],
+    )
+    assert isinstance(result, Tokens)
+    assert the_turn.device_used and not the_turn.device_refused and the_turn.ephemeral is None
+
+
+def test_device_challenges_without_a_device_are_a_protocol_error() -> None:
+    for name in (C.DEVICE_SRP_AUTH, C.DEVICE_PASSWORD_VERIFIER):
+        with pytest.raises(errors.UpstreamProtocolError):
+            run(driver.advance(challenge_reply(name), INTERNAL, device_turn()), [])
+    # DEVICE_PASSWORD_VERIFIER without the DEVICE_SRP_AUTH ephemeral: no answer is made up.
+    with pytest.raises(errors.UpstreamProtocolError):
+        run(driver.advance(challenge_reply(C.DEVICE_PASSWORD_VERIFIER), INTERNAL,
+                           device_turn(device=DEVICE)), [])
+
+
+def test_a_device_cognito_no_longer_knows_falls_back_to_mfa() -> None:
+    the_turn = device_turn(device=DEVICE, remember="ask")
+    result = run(driver.advance(challenge_reply(C.SOFTWARE_TOKEN_MFA), INTERNAL, the_turn), [])
+    assert isinstance(result, driver.Waiting)
+    assert result.challenge.name is C.SOFTWARE_TOKEN_MFA and the_turn.device_refused
+    # ... and the checkbox is offered again.
+    assert [f.name for f in result.prompt.fields] == ["code", "remember_device"]
+    # Another person's cookie in the same browser is left alone.
+    other = device_turn(device=devices.Device("k_1", "g", "p", "someone-else"), remember="ask")
+    run(driver.advance(challenge_reply(C.SOFTWARE_TOKEN_MFA), INTERNAL, other), [])
+    assert not other.device_refused
+
+
+def _remembering(expected: list[Expect], remember: str, answers: dict[str, str]) -> Turn:
+    asked = run(driver.advance(challenge_reply(C.SOFTWARE_TOKEN_MFA), INTERNAL,
+                               device_turn(remember=remember)), [])
+    assert isinstance(asked, driver.Waiting)
+    offered = [f.name for f in asked.prompt.fields]
+    assert offered == (["code", "remember_device"] if remember == "ask" else ["code"])
+    the_turn = device_turn(remember=remember)
+    result = run(driver.answer(asked.challenge, {"code": "123456", **answers}, the_turn), [
+        Expect(respond(C.SOFTWARE_TOKEN_MFA), NEW_DEVICE_TOKENS), *expected,
+    ])
+    assert isinstance(result, Tokens) and result.new_device_key == METADATA["DeviceKey"]
+    return the_turn
+
+
+def _confirm(necessary: bool) -> Expect:
+    return Expect(lambda e: isinstance(e, ConfirmDevice) and e.device_key == METADATA["DeviceKey"]
+                  and e.access_token == "a", necessary)
+
+
+def _remember() -> Expect:
+    return Expect(lambda e: isinstance(e, RememberDevice)
+                  and e.device_key == METADATA["DeviceKey"], None)
+
+
+@pytest.mark.parametrize("ticked", ["1", "true", "on"])
+def test_ask_remembers_when_the_person_ticks_the_box(ticked: str) -> None:
+    the_turn = _remembering([_confirm(True), _remember()], "ask", {"remember_device": ticked})
+    assert the_turn.remembered is not None
+    assert the_turn.remembered.key == METADATA["DeviceKey"]
+    assert the_turn.remembered.group_key == METADATA["DeviceGroupKey"]
+
+
+@pytest.mark.parametrize("answers", [{}, {"remember_device": "false"}, {"remember_device": ""}])
+def test_ask_without_the_box_remembers_nothing(answers: dict[str, str]) -> None:
+    assert _remembering([], "ask", answers).remembered is None
+
+
+def test_always_remembers_without_asking() -> None:
+    assert _remembering([_confirm(False)], "always", {}).remembered is not None
+    # A pool that waits for UpdateDeviceStatus all the same gets it.
+    assert _remembering([_confirm(True), _remember()], "always", {}).remembered is not None
+
+
+def test_off_remembers_nothing_and_a_failed_confirm_still_signs_in() -> None:
+    assert _remembering([], "off", {"remember_device": "1"}).remembered is None
+    failed = Expect(_confirm(True).check, raises=errors.UpstreamUnavailable("down"))
+    assert _remembering([failed], "always", {}).remembered is None

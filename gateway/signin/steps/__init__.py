@@ -14,6 +14,7 @@ from gateway.errors import UnsupportedChallenge
 from gateway.signin.model import Challenge, ChallengeName, Prompt
 from gateway.signin.protocol import StepHandler
 from gateway.signin.steps.codes import OneTimeCode
+from gateway.signin.steps.devices import DeviceSrp
 from gateway.signin.steps.mfa_setup import MfaSetup
 from gateway.signin.steps.new_password import NewPasswordRequired
 from gateway.signin.steps.password_verifier import PasswordVerifier
@@ -21,6 +22,7 @@ from gateway.signin.steps.select_mfa import SelectMfaType
 
 _HANDLERS: tuple[StepHandler, ...] = (
     PasswordVerifier(),
+    DeviceSrp(),
     OneTimeCode(),
     SelectMfaType(),
     NewPasswordRequired(),
@@ -41,7 +43,7 @@ ANSWERABLE: tuple[ChallengeName, ...] = tuple(
 def handler_for(name: ChallengeName) -> StepHandler:
     handler = HANDLERS.get(name)
     if handler is None:
-        # Custom auth, devices and passwordless belong to flows this gateway does not start.
+        # Custom auth and passwordless belong to flows this gateway does not start.
         raise UnsupportedChallenge(f"no handler for challenge {name}")
     return handler
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from gateway.signin.model import Challenge, ChallengeName, Prompt
+from gateway.signin.model import Challenge, ChallengeName, Field, Prompt
 from gateway.signin.protocol import Arrival, Ask, Effects, Reply, RespondToChallenge, Turn, done
 from gateway.signin.steps import forms
 
@@ -24,27 +24,44 @@ _FORMS = {
 }
 
 
+# The MFA challenges after which a device may be remembered, and the checkbox that asks.
+_REMEMBERABLE = frozenset(
+    {ChallengeName.SMS_MFA, ChallengeName.EMAIL_OTP, ChallengeName.SOFTWARE_TOKEN_MFA}
+)
+REMEMBER_FIELD = Field("remember_device", "checkbox", max_length=8)
+_YES = frozenset({"1", "true", "on"})
+
+
 class OneTimeCode:
     challenges = tuple(_KEYS)
     forms = ("sms-code", "email-code", "authenticator-code")
 
     def arrive(self, challenge: Challenge, turn: Turn) -> Effects[Arrival]:
+        if turn.remember == "ask" and challenge.name in _REMEMBERABLE:
+            # GATEWAY_REMEMBER_DEVICES=ask: the page offers "Remember this device".
+            return done(Ask(challenge.with_state(remember="ask")))
         return done(Ask(challenge))
 
     def prompt(self, challenge: Challenge) -> Prompt:
-        public = {}
+        public: dict[str, object] = {}
         if challenge.name is not ChallengeName.SOFTWARE_TOKEN_MFA:
             public = {
                 "delivery_medium": challenge.parameters.get("CODE_DELIVERY_DELIVERY_MEDIUM"),
                 "destination": challenge.parameters.get("CODE_DELIVERY_DESTINATION"),
             }
-        return Prompt(challenge.name, _FORMS[challenge.name], (forms.CODE_FIELD,), public)
+        fields: tuple[Field, ...] = (forms.CODE_FIELD,)
+        if challenge.state.get("remember") == "ask":
+            fields = (forms.CODE_FIELD, REMEMBER_FIELD)
+            public = {**public, "remember_device": True}
+        return Prompt(challenge.name, _FORMS[challenge.name], fields, public)
 
     def answer(
         self, challenge: Challenge, answers: Mapping[str, str], turn: Turn
     ) -> Effects[Arrival]:
         totp = challenge.name is ChallengeName.SOFTWARE_TOKEN_MFA
         code = forms.code(answers, forms.TOTP if totp else forms.CODE)
+        if challenge.state.get("remember") == "ask":
+            turn.remember_asked = str(answers.get("remember_device", "")).lower() in _YES
         reply = yield RespondToChallenge(
             challenge.name, challenge.username, {_KEYS[challenge.name]: code}, challenge.session
         )

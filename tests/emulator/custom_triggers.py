@@ -1,0 +1,98 @@
+"""Lambda handlers the emulator's custom-auth tests run (named in test_seed.yaml's functions:).
+
+``create_echo`` shows in its public parameters what its event held (to check the event shape
+and ClientMetadata from the outside), and keeps a secret in the private ones; ``verify_echo``
+accepts ANSWER == the private secret or ClientMetadata ``force`` == ``yes``. The others fail
+in each way Cognito knows: raise, return nothing, return a wrong shape.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cognito_emulator.examples._define import define
+
+SECRET = "private-secret-answer"
+
+
+def define_one_try(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return define(event, 1)
+
+
+def define_three_tries(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return define(event, 3)
+
+
+def create_echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    seen = {key: event[key] for key in ("version", "triggerSource", "region", "userPoolId",
+                                         "userName", "callerContext")}
+    seen["requestKeys"] = sorted(event["request"])
+    seen["userAttributes"] = event["request"]["userAttributes"]
+    seen["responseKeys"] = sorted(event["response"])
+    seen["context"] = {"function_name": context.function_name,
+                       "invoked_function_arn": context.invoked_function_arn}
+    event["response"]["publicChallengeParameters"] = {
+        "event": json.dumps(seen),
+        "session": json.dumps(event["request"]["session"]),
+        "clientMetadata": json.dumps(event["request"]["clientMetadata"]),
+    }
+    event["response"]["privateChallengeParameters"] = {"secret": SECRET}
+    event["response"]["challengeMetadata"] = f"ROUND-{len(event['request']['session'])}"
+    return event
+
+
+def verify_echo(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = event["request"]
+    event["response"]["answerCorrect"] = (
+        request["challengeAnswer"] == request["privateChallengeParameters"]["secret"]
+        or request["clientMetadata"].get("force") == "yes"
+    )
+    return event
+
+
+def raising(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    raise RuntimeError("boom from the test trigger")
+
+
+def returns_nothing(event: dict[str, Any], context: Any) -> None:
+    return None
+
+
+def wrong_shape(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    event["response"]["publicChallengeParameters"] = {"n": 1}
+    return event
+
+
+def pre_authentication(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event["request"]["clientMetadata"].get("block") == "yes":
+        raise ValueError("blocked by pre authentication")
+    return event
+
+
+def post_authentication(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if event["userName"] == "post-blocked-user":
+        raise ValueError("no tokens for you")
+    assert event["triggerSource"] == "PostAuthentication_Authentication"
+    assert isinstance(event["request"]["newDeviceUsed"], bool)
+    return event
+
+
+def pre_token_v1(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    event["response"]["claimsOverrideDetails"] = {
+        "claimsToAddOrOverride": {"team": "emulator", "email": "override@example.com",
+                                  "sub": "not-allowed", "source": event["triggerSource"],
+                                  "event_version": event["version"]},
+        "claimsToSuppress": ["name"],
+    }
+    return event
+
+
+def pre_token_v2(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "idTokenGeneration": {"claimsToAddOrOverride": {"team": "v2",
+                                                        "event_version": event["version"]}},
+        "accessTokenGeneration": {"claimsToAddOrOverride": {"tier": "gold"},
+                                  "scopesToAdd": ["custom/read"]},
+    }
+    return event
