@@ -9,17 +9,14 @@ the internal username the challenge names, added by the Cognito boundary.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from gateway.errors import UnsupportedChallenge
 from gateway.signin import devices, srp
-from gateway.signin.model import Challenge, ChallengeName, Prompt, ProtocolError
+from gateway.signin.model import Challenge, ChallengeName, ProtocolError
 from gateway.signin.protocol import Arrival, Compute, Effects, Reply, RespondToChallenge, Turn
+from gateway.signin.steps.unasked import Unasked
 
 
-class DeviceSrp:
+class DeviceSrp(Unasked):
     challenges = (ChallengeName.DEVICE_SRP_AUTH, ChallengeName.DEVICE_PASSWORD_VERIFIER)
-    forms: tuple[str, ...] = ()
 
     def arrive(self, challenge: Challenge, turn: Turn) -> Effects[Arrival]:
         device = turn.device
@@ -42,11 +39,3 @@ class DeviceSrp:
             challenge.name, challenge.username, responses, challenge.session
         )
         return Reply(reply)
-
-    def prompt(self, challenge: Challenge) -> Prompt:
-        raise UnsupportedChallenge(f"no page for challenge {challenge.name}")
-
-    def answer(
-        self, challenge: Challenge, answers: Mapping[str, str], turn: Turn
-    ) -> Effects[Arrival]:
-        raise UnsupportedChallenge(f"cannot answer {challenge.name}")

@@ -7,17 +7,14 @@ spent once; Cognito asking again, or in any later step, is a protocol error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from gateway.errors import UnsupportedChallenge
 from gateway.signin import srp
-from gateway.signin.model import Challenge, ChallengeName, Prompt, ProtocolError
+from gateway.signin.model import Challenge, ChallengeName, ProtocolError
 from gateway.signin.protocol import Arrival, Compute, Effects, Reply, RespondToChallenge, Turn
+from gateway.signin.steps.unasked import Unasked
 
 
-class PasswordVerifier:
+class PasswordVerifier(Unasked):
     challenges = (ChallengeName.PASSWORD_VERIFIER,)
-    forms: tuple[str, ...] = ()
 
     def arrive(self, challenge: Challenge, turn: Turn) -> Effects[Arrival]:
         password, ephemeral = turn.password, turn.ephemeral
@@ -32,11 +29,3 @@ class PasswordVerifier:
             challenge.name, challenge.username, claim, challenge.session
         )
         return Reply(reply)
-
-    def prompt(self, challenge: Challenge) -> Prompt:
-        raise UnsupportedChallenge(f"no page for challenge {challenge.name}")
-
-    def answer(
-        self, challenge: Challenge, answers: Mapping[str, str], turn: Turn
-    ) -> Effects[Arrival]:
-        raise UnsupportedChallenge(f"cannot answer {challenge.name}")
