@@ -1,11 +1,13 @@
-"""Self-service account operations: sign-up and its confirmation, forgotten passwords."""
+"""Self-service account operations: sign-up and its confirmation, forgotten passwords
+(ForgotPassword for a name the pool does not know may migrate the user: migration.py)."""
 
 from __future__ import annotations
 
 import hmac
 from typing import Any
 
-from cognito_emulator import delivery, passwords
+from cognito_emulator import delivery, migration, passwords
+from cognito_emulator.attribute_rules import check_schema
 from cognito_emulator.client_auth import check_secret_hash
 from cognito_emulator.errors import (
     CODE_EXPIRED,
@@ -85,6 +87,8 @@ def forgot_password(emulator: Emulator, call: Call) -> dict[str, Any]:
     pool, client, requested = _account_request(emulator, call)
     user = emulator.store.find_user(pool, requested)
     if user is None:
+        user = migration.at_forgot_password(emulator, call, pool, client, requested)
+    if user is None:
         if client.prevent_user_existence_errors == "ENABLED":
             # Pretend a code went out, so the answer does not reveal the user is unknown.
             return {"CodeDeliveryDetails": {"Destination": delivery.mask_email(f"{requested}@x"),
@@ -119,22 +123,6 @@ def confirm_forgot_password(emulator: Emulator, call: Call) -> dict[str, Any]:
         user.status = "CONFIRMED"
     user.modified = emulator.now()
     return {}
-
-
-def check_schema(pool: Pool, attributes: dict[str, str], *, require_all: bool) -> None:
-    """Unknown attributes are refused; with ``require_all`` so are missing required ones."""
-    for name in attributes:
-        if name not in pool.schema:
-            raise InvalidParameter(
-                f"Attributes did not conform to the schema: Type for attribute {{{name}}} "
-                "could not be determined"
-            )
-    if require_all:
-        for name in pool.required_attributes():
-            if not attributes.get(name):
-                raise InvalidParameter(
-                    f"Attributes did not conform to the schema: {name}: The attribute is required"
-                )
 
 
 def _account_request(emulator: Emulator, call: Call) -> tuple[Pool, Client, str]:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cognito_emulator import delivery, passwords
-from cognito_emulator.account import check_schema
+from cognito_emulator.attribute_rules import check_schema, claim_aliases
 from cognito_emulator.errors import (
     AliasExists,
     InvalidParameter,
@@ -169,29 +169,10 @@ def _new_user(emulator: Emulator, pool: Pool, requested: str, body: dict[str, An
     attributes = {item["Name"]: item.get("Value", "") for item in body.get("UserAttributes") or []}
     attributes.update(implied)
     check_schema(pool, attributes, require_all=False)
-    _claim_aliases(emulator, pool, attributes, force=bool(body.get("ForceAliasCreation")))
+    claim_aliases(emulator.store, pool, attributes, force=bool(body.get("ForceAliasCreation")))
     return emulator.store.add_user(pool, username=internal, attributes=attributes,
                                    password=temporary, status="FORCE_CHANGE_PASSWORD",
                                    now=emulator.now())
-
-
-def _claim_aliases(emulator: Emulator, pool: Pool, attributes: dict[str, str], *,
-                   force: bool) -> None:
-    """A verified email/phone alias belongs to one user; ForceAliasCreation moves it."""
-    for name in pool.alias_attributes:
-        value = attributes.get(name)
-        needs_verification = name in ("email", "phone_number")
-        if value is None or (needs_verification and attributes.get(f"{name}_verified") != "true"):
-            continue
-        owner = emulator.store.alias_owner(pool, name, value, verified_only=needs_verification)
-        if owner is None:
-            continue
-        if not force:
-            raise AliasExists(f"An account with the given {name} already exists.")
-        if needs_verification:
-            owner.attributes[f"{name}_verified"] = "false"
-        else:
-            del owner.attributes[name]
 
 
 def _invite(emulator: Emulator, pool: Pool, user: User, mediums: list[str],

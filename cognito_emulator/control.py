@@ -1,4 +1,5 @@
-"""Test hooks under ``/_emulator/``: outbox, call log, faults, clock, reset, TOTP, a page.
+"""Test hooks under ``/_emulator/``: outbox, call log, trigger runs, devices, faults, clock,
+reset, TOTP, a page.
 
 These are outside the AWS API; the contract is documented in docs/emulator.md ("Test hooks").
 Not to be confused with Lambda triggers, which live in triggers.py.
@@ -33,6 +34,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_emulator/outbox", outbox)
     app.router.add_delete("/_emulator/outbox", clear_outbox)
     app.router.add_get("/_emulator/calls", calls)
+    app.router.add_get("/_emulator/triggers", trigger_runs)
+    app.router.add_get("/_emulator/devices", devices)
     app.router.add_get("/_emulator/faults", list_faults)
     app.router.add_post("/_emulator/faults", add_fault)
     app.router.add_delete("/_emulator/faults", clear_faults)
@@ -94,6 +97,36 @@ async def calls(request: web.Request) -> web.Response:
         if operation is None or record.operation == operation
     ]
     return web.json_response({"calls": records})
+
+
+async def trigger_runs(request: web.Request) -> web.Response:
+    """Recent Lambda trigger runs, oldest first: which ran and how it ended, never its event."""
+    pool_id = request.query.get("pool")
+    runs = [run.to_json() for run in request.app[EMULATOR].functions.runs.runs
+            if pool_id is None or run.pool_id == pool_id]
+    return web.json_response({"runs": runs})
+
+
+def _devices(emulator: Emulator, pool_id: str | None = None) -> list[dict[str, Any]]:
+    """Every confirmed device of every user (what ListDevices would show, minus the verifier),
+    by pool, then user, then first confirmed."""
+    found = []
+    for pool in emulator.store.pools.values():
+        if pool_id is not None and pool.id != pool_id:
+            continue
+        for user in pool.users.values():
+            for device in sorted(user.devices.values(), key=lambda known: known.created):
+                found.append({
+                    "pool_id": pool.id, "username": user.username, "device_key": device.key,
+                    "device_name": device.name, "remembered_status": device.remembered_status,
+                    "created": device.created, "last_authenticated": device.last_authenticated,
+                })
+    return found
+
+
+async def devices(request: web.Request) -> web.Response:
+    emulator = request.app[EMULATOR]
+    return web.json_response({"devices": _devices(emulator, request.query.get("pool"))})
 
 
 def _fault_json(fault: Fault) -> dict[str, Any]:
@@ -233,6 +266,19 @@ def _message_key(message: dict[str, Any]) -> str:
     return "|".join(fields)
 
 
+def _device_key(device: dict[str, Any]) -> str:
+    """As page.js's deviceKey: what tells a device row apart, and when it must be redrawn."""
+    return "|".join([device["pool_id"], device["device_key"], device["remembered_status"],
+                     f"{device['last_authenticated']:.3f}", device["device_name"] or ""])
+
+
+def _run_key(run: dict[str, Any]) -> str:
+    """As page.js's runKey."""
+    return "|".join([f"{run['at']:.3f}", run["pool_id"], run["trigger_source"],
+                     run["function_name"] or "", run["outcome"], run["error"] or "",
+                     run["username"]])
+
+
 def _clock_time(epoch: float) -> str:
     return time.strftime("%H:%M:%S", time.gmtime(epoch)) + " UTC"
 
@@ -240,6 +286,9 @@ def _clock_time(epoch: float) -> str:
 def _iso(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
+
+# The page lists this many trigger runs, newest first (the JSON hook has them all).
+PAGE_RUNS = 50
 
 _SCRIPT = (Path(__file__).parent / "templates" / "page.js").read_text(encoding="utf-8")
 
@@ -252,7 +301,8 @@ async def page_script(request: web.Request) -> web.Response:
 
 
 async def page(request: web.Request) -> web.Response:
-    """A page for people: what was sent (newest first) and each authenticator's code.
+    """A page for people: what was sent (newest first), each authenticator's code, the devices
+users have confirmed and the latest trigger runs (newest first; no event, so no password).
 
     Rendered complete on the server; ``page.js`` then keeps it current in place (countdown,
     new codes, new messages) from the JSON hooks, without reloading, so a selection survives.
@@ -264,10 +314,23 @@ async def page(request: web.Request) -> web.Response:
         shown.update(key=_message_key(shown), sent_clock=_clock_time(message.sent_at),
                      sent_iso=_iso(message.sent_at), sent_at=repr(message.sent_at))
         messages.append(shown)
+    runs = []
+    for run in list(reversed(emulator.functions.runs.runs))[:PAGE_RUNS]:
+        shown = run.to_json()
+        shown.update(key=_run_key(shown), at_clock=_clock_time(run.at), at_iso=_iso(run.at),
+                     at=repr(run.at))
+        runs.append(shown)
+    known_devices = []
+    for device in _devices(emulator):
+        used = device["last_authenticated"]
+        device.update(key=_device_key(device), used_clock=_clock_time(used),
+                      used_iso=_iso(used), used_at=repr(used))
+        known_devices.append(device)
     nonce = secrets.token_urlsafe(16)
     html = _templates.get_template("index.html").render(
         messages=messages, authenticators=_authenticators(emulator), nonce=nonce,
         now=repr(emulator.now()), step_seconds=mfa.TOTP_STEP_SECONDS,
+        devices=known_devices, runs=runs, page_runs=PAGE_RUNS,
     )
     return web.Response(
         text=html,

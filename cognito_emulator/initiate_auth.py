@@ -3,8 +3,10 @@
 
 The first step of a sign-in: which flows the client allows, SECRET_HASH over the name typed,
 who the user is, whether they may sign in at all; then the SRP challenge, the password check or
-the refresh. A ``DEVICE_KEY`` is carried along: after the password a remembered device may
-answer instead of MFA (auth_steps.py); an unknown one is ignored.
+the refresh. USER_PASSWORD_AUTH for a name the pool does not know first asks the pool's
+UserMigration trigger, if it has one (migration.py). A ``DEVICE_KEY`` is carried along: after
+the password a remembered device may answer instead of MFA (auth_steps.py); an unknown one is
+ignored.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import cognito_srp
-from cognito_emulator import custom_auth, devices, passwords, srp_server, triggers
+from cognito_emulator import custom_auth, devices, migration, passwords, srp_server, triggers
 from cognito_emulator.auth_steps import SignIn, after_password
 from cognito_emulator.challenge_state import PasswordVerifierState
 from cognito_emulator.client_auth import check_secret_hash
@@ -70,6 +72,9 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
     password = required_parameter(parameters, "PASSWORD") if flow == "USER_PASSWORD_AUTH" else None
 
     user = emulator.store.find_user(pool, username)
+    if user is None and password is not None:
+        # Only a typed password can be handed to UserMigration (migration.py).
+        user = migration.at_sign_in(emulator, call, pool, client, username, password)
     if user is None:
         if client.prevent_user_existence_errors != "ENABLED":
             raise UserNotFound(USER_DOES_NOT_EXIST)

@@ -17,6 +17,8 @@ SIGN_UP = "SIGN_UP"
 FORGOT_PASSWORD = "FORGOT_PASSWORD"
 INVITATION = "INVITATION"
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"  # sent by a Lambda trigger through context.send_code
+# A user migrated by the UserMigration trigger was welcomed (no code: ``code`` is empty).
+WELCOME = "WELCOME"
 
 
 @dataclass

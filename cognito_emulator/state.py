@@ -30,9 +30,10 @@ class Emulator:
         # Lambda function name -> handler: the seed's ``functions:``, then ``functions`` (the
         # command line's --function) over them. Imported now, so a bad one fails at start.
         specs = {**(seed.functions if seed is not None else {}), **(functions or {})}
-        self.functions = FunctionTable.from_specs(specs)
         self.entropy = entropy or Entropy()
         self.clock = clock or Clock()
+        # Trigger runs are stamped with emulator time, like the outbox and the call log.
+        self.functions = FunctionTable.from_specs(specs, now=self.clock.now)
         self.keys = KeyRing()
         self.reset()
 
@@ -43,6 +44,7 @@ class Emulator:
         self.outbox = Outbox()
         self.courier = Courier(self.outbox, self.clock, self.entropy)
         self.calls = CallLog()
+        self.functions.runs.clear()
         self.faults = Faults()
         self.tokens = Tokens(self.keys, self.clock, self.entropy)
         if self.seed is not None:

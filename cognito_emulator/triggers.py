@@ -26,12 +26,17 @@ authentication flow (custom_auth.py) uses three more:
 - CreateAuthChallenge: makes a CUSTOM_CHALLENGE's public and private parameters; the private
   ones stay in the Session, as a CUSTOM_CHALLENGE record in challenge_state.py.
 - VerifyAuthChallengeResponse: judges RespondToAuthChallenge's ANSWER.
+
+UserMigration (migration.py) runs when a password sign-in or ForgotPassword names a user the
+pool does not have. Every run, and how it ended, is noted in the function table's ``runs``
+(trigger_log.py), without the event.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +44,7 @@ from typing import Any, NoReturn
 
 from cognito_emulator.errors import CUSTOM_AUTH_NOT_CONFIGURED, CognitoError, NotAuthorized
 from cognito_emulator.models import Pool, User
+from cognito_emulator.trigger_log import TriggerLog
 
 PRE_AUTHENTICATION = "PreAuthentication"
 POST_AUTHENTICATION = "PostAuthentication"
@@ -46,6 +52,7 @@ PRE_TOKEN_GENERATION = "PreTokenGeneration"  # noqa: S105 - a trigger name
 DEFINE_AUTH_CHALLENGE = "DefineAuthChallenge"
 CREATE_AUTH_CHALLENGE = "CreateAuthChallenge"
 VERIFY_AUTH_CHALLENGE_RESPONSE = "VerifyAuthChallengeResponse"
+USER_MIGRATION = "UserMigration"
 CUSTOM_AUTH_TRIGGERS = (DEFINE_AUTH_CHALLENGE, CREATE_AUTH_CHALLENGE,
                         VERIFY_AUTH_CHALLENGE_RESPONSE)
 # What Cognito puts in callerContext.awsSdkVersion when it cannot tell.
@@ -107,13 +114,15 @@ def parse_function_option(option: str) -> tuple[str, str]:
 
 @dataclass
 class FunctionTable:
-    """Lambda function name -> Python handler."""
+    """Lambda function name -> Python handler, and the record of recent runs."""
 
     handlers: dict[str, Handler] = field(default_factory=dict)
+    runs: TriggerLog = field(default_factory=lambda: TriggerLog(time.time))
 
     @classmethod
-    def from_specs(cls, specs: Mapping[str, str]) -> FunctionTable:
-        return cls({name: load_handler(spec) for name, spec in specs.items()})
+    def from_specs(cls, specs: Mapping[str, str],
+                   now: Callable[[], float] = time.time) -> FunctionTable:
+        return cls({name: load_handler(spec) for name, spec in specs.items()}, TriggerLog(now))
 
     def get(self, name: str) -> Handler | None:
         return self.handlers.get(name)
@@ -195,12 +204,26 @@ def base_event(pool: Pool, trigger_source: str, username: str, client_id: str,
 
 def invoke(functions: FunctionTable, pool: Pool, trigger: str, event: dict[str, Any],
            send_code: Callable[[str, str, str], None]) -> dict[str, Any]:
-    """Run the pool's ``trigger`` on ``event``; the ``response`` of the event it returns."""
+    """Run the pool's ``trigger`` on ``event``; the ``response`` of the event it returns.
+
+    The run is noted in ``functions.runs`` whatever its outcome."""
     arn = configured(pool, trigger)
+    name = None if arn is None else function_name(arn)
+    try:
+        response = _run(functions, trigger, arn, name, event, send_code)
+    except CognitoError as exc:
+        functions.runs.add(pool.id, trigger, event["triggerSource"], name, event["userName"],
+                           exc.code)
+        raise
+    functions.runs.add(pool.id, trigger, event["triggerSource"], name, event["userName"], None)
+    return response
+
+
+def _run(functions: FunctionTable, trigger: str, arn: str | None, name: str | None,
+         event: dict[str, Any], send_code: SendCode) -> dict[str, Any]:
     if arn is None:
         raise UnexpectedLambda(f"{trigger} invocation failed due to error "
                                "ResourceNotFoundException.")
-    name = function_name(arn)
     handler = None if name is None else functions.get(name)
     if name is None or handler is None:
         raise UnexpectedLambda(f"{trigger} invocation failed due to error "

@@ -1,4 +1,4 @@
-"""Example Lambda triggers for the custom authentication flow, written as real Lambda handlers
+"""Example Lambda triggers (custom authentication, user migration), written as real Lambda handlers
 (``handler(event, context)`` returning the event). Name them in a seed's ``functions:`` or with
 ``--function`` and point a pool's ``LambdaConfig`` ARNs at those names (docs/emulator.md).
 
@@ -6,4 +6,6 @@
 - ``security_question``: a question, three tries.
 
 Both accept the SRP-first variant (``CHALLENGE_NAME: SRP_A``): the password is proven first.
+
+- ``legacy_directory``: UserMigration from a small in-code directory of legacy users.
 """

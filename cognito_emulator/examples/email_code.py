@@ -36,8 +36,10 @@ def create_auth_challenge(event: dict[str, Any], context: Any) -> dict[str, Any]
         code = f"{secrets.randbelow(1_000_000):06d}"
         context.send_code("EMAIL", email, code)
     event["response"] = {
+        # ``template`` picks the gateway's page for this challenge (challenges/custom/
+        # email-code.html); any other client shows the parameters its own way.
         "publicChallengeParameters": {"email": _mask(email), "attemptsLeft": str(
-            TRIES - len(previous))},
+            TRIES - len(previous)), "template": "email-code"},
         "privateChallengeParameters": {"code": code},
         "challengeMetadata": f"CODE-{code}",
     }

@@ -1,5 +1,6 @@
 // Keeps the emulator page (/_emulator/) current in place: the TOTP countdown, new codes when a
-// 30-second step rolls over, and messages as they are sent, from the emulator's JSON hooks.
+// 30-second step rolls over, messages as they are sent, confirmed devices and trigger runs, from
+// the emulator's JSON hooks.
 // It never reloads the page (a reload would drop what the person has selected) and writes a
 // node only when its text changes. Everything shown goes in as text, never as markup.
 "use strict";
@@ -25,6 +26,11 @@
   const outTable = document.getElementById("outbox");
   const outBody = outTable.tBodies[0];
   const noMessages = document.getElementById("no-messages");
+  const deviceTable = document.getElementById("devices");
+  const noDevices = document.getElementById("no-devices");
+  const runTable = document.getElementById("runs");
+  const noRuns = document.getElementById("no-runs");
+  const runLimit = Number(runTable.dataset.limit) || 50;
 
   const emulatorNow = () => Date.now() / 1000 + skew;
 
@@ -141,6 +147,64 @@
     noMessages.hidden = keys.length !== 0;
   }
 
+  // --- devices and trigger runs --------------------------------------------------------------
+
+  function timeCell(label, epochSeconds) {
+    return cell(label, "", element("time", {
+      datetime: new Date(epochSeconds * 1000).toISOString(), "data-at": String(epochSeconds),
+    }, clock(epochSeconds)));
+  }
+
+  function deviceKey(device) { // as control.py's _device_key writes it
+    return [device.pool_id, device.device_key, device.remembered_status,
+      device.last_authenticated.toFixed(3), device.device_name || ""].join("|");
+  }
+
+  function deviceRow(key, device) {
+    const remembered = device.remembered_status === "remembered";
+    return element("tr", { "data-key": key },
+      cell("User", "text", device.username),
+      cell("Key", "text", device.device_key),
+      cell("Name", "text", device.device_name || "\u2013"),
+      cell("Status", "nowrap", remembered ? "remembered" : "not remembered"),
+      timeCell("Last used", device.last_authenticated),
+      cell("Pool", "nowrap", device.pool_id));
+  }
+
+  function runKey(run) { // as control.py's _run_key writes it
+    return [run.at.toFixed(3), run.pool_id, run.trigger_source, run.function_name || "",
+      run.outcome, run.error || "", run.username].join("|");
+  }
+
+  function runRow(key, run) {
+    const outcome = run.outcome === "ok"
+      ? cell("Outcome", "nowrap", "ok")
+      : cell("Outcome", "text failed", `failed: ${run.error || ""}`);
+    return element("tr", { "data-key": key },
+      timeCell("Time", run.at),
+      cell("Source", "text", run.trigger_source),
+      cell("Function", "text", run.function_name || "\u2013"),
+      outcome,
+      cell("User", "text", run.username),
+      cell("Pool", "nowrap", run.pool_id));
+  }
+
+  // Puts a row per item in the table, in order; a row whose key is unchanged stays as it is.
+  function syncRows(table, emptyNote, items, keyOf, rowOf) {
+    const tbody = table.tBodies[0];
+    const rows = new Map(Array.from(tbody.rows, (row) => [row.dataset.key, row]));
+    items.forEach((item, index) => {
+      const key = keyOf(item);
+      let row = rows.get(key);
+      if (row) rows.delete(key);
+      else row = rowOf(key, item);
+      if (tbody.rows[index] !== row) tbody.insertBefore(row, tbody.rows[index] || null);
+    });
+    for (const gone of rows.values()) gone.remove();
+    table.hidden = items.length === 0;
+    emptyNote.hidden = items.length !== 0;
+  }
+
   // --- the loop ------------------------------------------------------------------------------
 
   async function getJson(path) {
@@ -156,11 +220,15 @@
     }
     busy = true;
     try {
-      const [current, outbox] = await Promise.all(
-        [getJson("/_emulator/authenticators"), getJson("/_emulator/outbox")]);
+      const [current, outbox, known, triggers] = await Promise.all([
+        getJson("/_emulator/authenticators"), getJson("/_emulator/outbox"),
+        getJson("/_emulator/devices"), getJson("/_emulator/triggers")]);
       skew = current.now - Date.now() / 1000;
       syncAuthenticators(current.authenticators);
       syncMessages(outbox.messages);
+      syncRows(deviceTable, noDevices, known.devices, deviceKey, deviceRow);
+      const newest = triggers.runs.slice(-runLimit).reverse(); // the hook is oldest first
+      syncRows(runTable, noRuns, newest, runKey, runRow);
       setStatus("This page updates itself.", false);
     } catch (_error) {
       setStatus(`Cannot reach the emulator; trying again every ${POLL_MS / 1000} s.`, true);
@@ -197,6 +265,9 @@
   // The server wrote the times in UTC; show them in the reader's own time zone.
   for (const time of outBody.querySelectorAll("time[data-sent-at]")) {
     time.textContent = clock(Number(time.dataset.sentAt));
+  }
+  for (const time of document.querySelectorAll("#devices time[data-at], #runs time[data-at]")) {
+    time.textContent = clock(Number(time.dataset.at));
   }
   setStatus("This page updates itself.", false);
   tick();

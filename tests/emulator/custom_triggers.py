@@ -96,3 +96,61 @@ def pre_token_v2(event: dict[str, Any], context: Any) -> dict[str, Any]:
                                   "scopesToAdd": ["custom/read"]},
     }
     return event
+
+
+MIGRATION_PASSWORD = "Legacy-Passw0rd!"
+# userName -> (userAttributes, the rest of the response) for migrate_test.
+_LEGACY: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "migrated-user": ({"email": "migrated@example.com", "email_verified": "true",
+                       "name": "Mia Migrated"},
+                      {"finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS"}),
+    "unset-status-user": ({"email": "unset@example.com", "email_verified": "true"},
+                          {"messageAction": "SUPPRESS"}),
+    "reset-user": ({"email": "reset@example.com", "email_verified": "true"},
+                   {"finalUserStatus": "RESET_REQUIRED", "messageAction": "SUPPRESS"}),
+    "sms-mfa-user": ({"phone_number": "+15555550199", "phone_number_verified": "true"},
+                     {"finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS",
+                      "enableSMSMFA": True}),
+    "welcome-user": ({"email": "welcome@example.com", "email_verified": "true"},
+                     {"finalUserStatus": "CONFIRMED", "desiredDeliveryMediums": ["EMAIL"]}),
+    "alias-taker": ({"email": "taken@example.com", "email_verified": "true"},
+                    {"finalUserStatus": "CONFIRMED", "messageAction": "SUPPRESS"}),
+    "unverified-user": ({"email": "unverified@example.com"}, {"messageAction": "SUPPRESS"}),
+    "bad-status-user": ({"email": "bad@example.com"}, {"finalUserStatus": "ENABLED"}),
+    "bad-attributes-user": ({"no_such_attribute": "x"}, {}),
+}
+
+
+def migrate_test(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """UserMigration for the migration tests: the users in ``_LEGACY`` with
+    ``MIGRATION_PASSWORD`` (any password for ``weak-user``). What the event held is kept in the
+    migrated user's ``custom:seen``, so the tests can read it back with AdminGetUser."""
+    request = event["request"]
+    seen = {key: event[key] for key in ("version", "triggerSource", "region", "userPoolId",
+                                         "userName", "callerContext")}
+    seen.update(requestKeys=sorted(request), responseKeys=sorted(event["response"]),
+                validationData=request["validationData"],
+                clientMetadata=request["clientMetadata"],
+                passwordMatched=request.get("password") == MIGRATION_PASSWORD)
+    if event["userName"] == "weak-user" and "password" in request:
+        attributes, rest = {"email": "weak@example.com"}, {"messageAction": "SUPPRESS"}
+    elif event["userName"] in _LEGACY:
+        attributes, rest = _LEGACY[event["userName"]]
+        if "password" in request and request["password"] != MIGRATION_PASSWORD:
+            return event  # a wrong legacy password: no attributes, "unknown user"
+    else:
+        return event
+    rest = dict(rest)
+    if request["clientMetadata"].get("force") == "yes":
+        rest["forceAliasCreation"] = True
+    event["response"].update(userAttributes={**attributes, "custom:seen": json.dumps(seen)},
+                             **rest)
+    return event
+
+
+def migrate_by_email(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """UserMigration for a pool whose usernames are emails: only ``mail@example.com``."""
+    if event["userName"] == "mail@example.com":
+        event["response"].update(userAttributes={"email_verified": "true"},
+                                 messageAction="SUPPRESS")
+    return event

@@ -1,10 +1,12 @@
-"""A local stack may run for days: the emulator's remembered sessions stay bounded."""
+"""A local stack may run for days: the emulator's remembered sessions and trigger runs stay
+bounded."""
 
 from __future__ import annotations
 
 import pytest
 
 from cognito_emulator import auth_sessions as sessions_module
+from cognito_emulator import trigger_log
 from cognito_emulator.auth_sessions import SessionStore
 from cognito_emulator.challenge_state import SoftwareTokenMfaState
 from cognito_emulator.clock import Clock
@@ -37,3 +39,12 @@ def test_ended_and_expired_sessions_are_forgotten_beyond_the_bound(
         store.resolve(first)
     with pytest.raises(NotAuthorized, match="session is expired"):
         store.resolve(unanswered[0])
+
+
+def test_trigger_runs_keep_only_the_newest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trigger_log, "MAX_RUNS", 10)
+    log = trigger_log.TriggerLog(lambda: 1000.0)
+    for index in range(25):
+        log.add("pool", "UserMigration", "UserMigration_Authentication", "f", f"user-{index}",
+                None)
+    assert [run.username for run in log.runs] == [f"user-{index}" for index in range(15, 25)]

@@ -62,7 +62,8 @@ def test_email_code_rounds_end_in_tokens(idp: Any, url: str) -> None:
     challenge = start(idp, "code-user", CUSTOM_CLIENT)
     assert challenge["ChallengeName"] == "CUSTOM_CHALLENGE"
     parameters = challenge["ChallengeParameters"]
-    assert parameters == {"email": "c***@e***", "attemptsLeft": "3", "USERNAME": "code-user"}
+    assert parameters == {"email": "c***@e***", "attemptsLeft": "3", "template": "email-code",
+                          "USERNAME": "code-user"}
     sent = outbox(url, "code-user")
     assert [(m["medium"], m["destination"], m["purpose"]) for m in sent] == [
         ("EMAIL", "code@example.com", "CUSTOM_CHALLENGE")]
