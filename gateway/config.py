@@ -43,7 +43,11 @@ from yarl import URL
 
 from gateway.web.contrast import TEXT_MINIMUM, contrast_ratio
 
-AUTH_FLOWS: Final = ("USER_SRP_AUTH", "USER_PASSWORD_AUTH")
+# CUSTOM_AUTH_SRP is Cognito's CUSTOM_AUTH begun with SRP (CHALLENGE_NAME: SRP_A): the password
+# first, then the pool's custom challenges. Plain CUSTOM_AUTH asks for no password at all.
+AUTH_FLOWS: Final = (
+    "USER_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH", "CUSTOM_AUTH_SRP",
+)
 PASSWORD_CLASSES: Final = ("upper", "lower", "number", "symbol")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 _POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
@@ -272,6 +276,11 @@ class CognitoSettings(_Section):
     @property
     def pool_name(self) -> str:
         return self.user_pool_id.split("_", 1)[1]
+
+    @property
+    def asks_password(self) -> bool:
+        """Whether the login form asks for a password (plain CUSTOM_AUTH: the username only)."""
+        return self.auth_flow != "CUSTOM_AUTH"
 
 
 class CookieSettings(_Section):

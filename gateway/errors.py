@@ -140,6 +140,13 @@ class InvalidPassword(WrongAnswer):
     code, status = "invalid_password", 400
 
 
+class AnswerNotAccepted(WrongAnswer):
+    """A custom challenge asked again: its triggers did not accept the answer. Not an error
+    answer (the next round is a step like any other, 200); the pages show it as one."""
+
+    code, status = "answer_not_accepted", 400
+
+
 # The flow itself is over, or out of step.
 class CodeExpired(Restart):
     # A sign-in cannot ask Cognito for a new MFA code; only a new InitiateAuth sends one.
@@ -173,6 +180,13 @@ class PasswordResetRequired(Restart):
 
 class TemporaryPasswordExpired(Restart):
     code, status = "temporary_password_expired", 403
+
+
+class ChallengeFailed(Restart):
+    """The pool's custom-auth triggers ended the sign-in (DefineAuthChallenge said
+    failAuthentication): too many wrong answers, or an answer that ends it at once."""
+
+    code, status = "sign_in_failed", 401
 
 
 class MfaUnavailable(Restart):

@@ -1,5 +1,6 @@
-"""The local stack in one process tree: redis-server, the emulator, and two gateways (the
-demo pool, and the pool that requires MFA so the enrolment pages can be tried).
+"""The local stack in one process tree: redis-server, the emulator, and one gateway per demo
+pool (the demo pool, the pool that requires MFA so the enrolment pages can be tried, the two
+remembered-devices pools and the two custom-auth pools).
 
 Every service writes its output (request logs included) to its own file under the log
 directory (``.devstack/`` by default), so the terminal keeps what a developer needs: the URLs
@@ -59,6 +60,20 @@ GATEWAYS = [
         "GATEWAY_CLIENT_SECRET": "6demodevicealwaysclientsecret0000000000000000000006",
         "GATEWAY_REMEMBER_DEVICES": "always",
     },
+    {
+        "name": "custom-auth pool (email me a code)",
+        "GATEWAY_USER_POOL_ID": "us-east-1_DemoPool03",
+        "GATEWAY_CLIENT_ID": "4democustomauthclient00004",
+        "GATEWAY_CLIENT_SECRET": "4democustomauthclientsecret000000000000000000000004",
+        "GATEWAY_AUTH_FLOW": "CUSTOM_AUTH",
+    },
+    {
+        "name": "custom-auth pool (password, then a question)",
+        "GATEWAY_USER_POOL_ID": "us-east-1_DemoPool04",
+        "GATEWAY_CLIENT_ID": "7democustomquestion0000007",
+        "GATEWAY_CLIENT_SECRET": "7democustomquestionclientsecret00000000000000000007",
+        "GATEWAY_AUTH_FLOW": "CUSTOM_AUTH_SRP",
+    },
 ]
 
 # (sign in as, password, what signing in as this user shows, index into GATEWAYS). One line per
@@ -75,11 +90,8 @@ SIGN_INS = [
     ("setup-user", PASSWORD, "MFA required, none yet: set up an app (QR) or email", 1),
     ("device-user", PASSWORD, "app code with 'Remember this device'; then no code", 2),
     ("always-device-user", PASSWORD, "app code once, device remembered; then no code", 3),
-]
-# Users the emulator serves but no gateway of the stack signs in yet: the custom-auth pool's,
-# whose CUSTOM_CHALLENGE step the gateway does not have yet (boto3 or pycognito reach them).
-EMULATOR_ONLY = [
-    ("code-user", "custom auth (email me a code): emulator only, no gateway step yet"),
+    ("code-user", "—", "no password: the username, then the code emailed (emulator page)", 4),
+    ("question-user", PASSWORD, "then 'What is six times seven?' (42), three tries", 5),
 ]
 
 
@@ -152,8 +164,6 @@ def banner(urls: Sequence[str], emulator_url: str, services: Sequence[Service],
         lines += ["", f"  Demo sign-ins on {urls[index]}/login ({gateway['name']}):"]
         lines += [f"    {username:<18} {password:<15} {what}"
                   for username, password, what, pool in SIGN_INS if pool == index]
-    lines += ["", "  In the emulator only (client 4democustomauthclient00004):"]
-    lines += [f"    {username:<18} {'':<15} {what}" for username, what in EMULATOR_ONLY]
     lines += [
         "",
         f"  Each service logs (its requests too) to a file in {shown(log_dir)}/:",
@@ -168,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000,
-                        help="first gateway port (the second gateway uses the next one)")
+                        help="first gateway port (the others use the ports after it)")
     parser.add_argument("--emulator-port", type=int, default=9229)
     parser.add_argument("--redis-port", type=int, default=6390)
     parser.add_argument("--log-dir", type=Path, default=DEFAULT_LOG_DIR,

@@ -62,6 +62,19 @@ DEVICE_ASK_SECRET: str = _client(_DEVICES_ASK, "gateway")["ClientSecret"]
 DEVICE_ALWAYS_POOL: str = _DEVICES_ALWAYS["Id"]
 DEVICE_ALWAYS_CLIENT: str = _client(_DEVICES_ALWAYS, "gateway")["ClientId"]
 DEVICE_ALWAYS_SECRET: str = _client(_DEVICES_ALWAYS, "gateway")["ClientSecret"]
+# Custom authentication: the two example triggers, each in its own pool.
+_CUSTOM_CODE = _pool("demo-custom-auth")  # CUSTOM_AUTH: a code by email, three tries
+_CUSTOM_QUESTION = _pool("demo-custom-question")  # CUSTOM_AUTH_SRP: password, then a question
+CODE_POOL: str = _CUSTOM_CODE["Id"]
+CODE_CLIENT: str = _client(_CUSTOM_CODE, "gateway-custom-auth")["ClientId"]
+CODE_SECRET: str = _client(_CUSTOM_CODE, "gateway-custom-auth")["ClientSecret"]
+QUESTION_POOL: str = _CUSTOM_QUESTION["Id"]
+QUESTION_CLIENT: str = _client(_CUSTOM_QUESTION, "gateway")["ClientId"]
+QUESTION_SECRET: str = _client(_CUSTOM_QUESTION, "gateway")["ClientSecret"]
+CODE_USER = "code-user"
+QUESTION_USER = "question-user"
+QUESTION_ANSWER = "42"  # cognito_emulator/examples/security_question.py
+
 DEVICE_USER = "device-user"  # in the "ask" pool
 ALWAYS_DEVICE_USER = "always-device-user"  # in the "always" pool
 

@@ -39,7 +39,8 @@ def test_compose_file_matches_the_specification() -> None:
 def test_the_stack_has_what_the_readme_promises() -> None:
     services = COMPOSE["services"]
     assert {"redis", "emulator"} <= set(services)
-    assert len(gateway_services()) == 2
+    # The demo pool, MFA required, remembered devices, custom auth by code and by question.
+    assert len(gateway_services()) == 5
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no healthcheck"
         for dependency in service.get("depends_on", {}):

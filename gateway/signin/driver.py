@@ -49,18 +49,30 @@ Result = Waiting | Tokens
 
 
 def start(auth_flow: str, username: str, turn: Turn) -> Effects[Result]:
-    """A password sign-in: ``turn.password`` is spent here and in PASSWORD_VERIFIER."""
+    """Begin ``auth_flow`` (one of :data:`gateway.config.AUTH_FLOWS`). ``turn.password`` is
+    spent here and in PASSWORD_VERIFIER; plain CUSTOM_AUTH has none: its pool's triggers decide
+    what to ask."""
     password = turn.password or ""
     # A remembered device (the browser's device cookie) is offered: Cognito then asks for
-    # device SRP instead of MFA.
-    device = {"DEVICE_KEY": turn.device.key} if turn.device else {}
-    if auth_flow == "USER_PASSWORD_AUTH":
-        turn.password = None
-        reply = yield InitiateAuth(auth_flow, username, {"PASSWORD": password, **device})
-    else:
-        turn.ephemeral = yield Compute(srp.new_ephemeral)
-        reply = yield InitiateAuth(auth_flow, username,
-                                   {"SRP_A": turn.ephemeral.srp_a, **device})
+    # device SRP instead of MFA. Custom challenges take MFA's place, so those flows never do.
+    device = ({"DEVICE_KEY": turn.device.key}
+              if turn.device and auth_flow in PASSWORD_FLOWS else {})
+    match auth_flow:
+        case "USER_PASSWORD_AUTH":
+            turn.password = None
+            reply = yield InitiateAuth(auth_flow, username, {"PASSWORD": password, **device})
+        case "CUSTOM_AUTH":
+            turn.password = None
+            reply = yield InitiateAuth(auth_flow, username, {})
+        case "CUSTOM_AUTH_SRP":
+            # Cognito's CUSTOM_AUTH begun with SRP: PASSWORD_VERIFIER, then DefineAuthChallenge.
+            turn.ephemeral = yield Compute(srp.new_ephemeral)
+            reply = yield InitiateAuth("CUSTOM_AUTH", username,
+                                       {"CHALLENGE_NAME": "SRP_A", "SRP_A": turn.ephemeral.srp_a})
+        case _:
+            turn.ephemeral = yield Compute(srp.new_ephemeral)
+            reply = yield InitiateAuth(auth_flow, username,
+                                       {"SRP_A": turn.ephemeral.srp_a, **device})
     return (yield from advance(reply, username, turn))
 
 
@@ -69,6 +81,7 @@ def answer(challenge: Challenge, answers: Mapping[str, str], turn: Turn) -> Effe
     validated before the first effect, so a malformed one never reaches Cognito."""
     handler = handler_for(challenge.name)
     forms.within_limits(handler.prompt(challenge), answers)
+    turn.answered = challenge.name
     arrival = yield from handler.answer(challenge, answers, turn)
     if isinstance(arrival, Ask):
         return _waiting(arrival.challenge)

@@ -163,7 +163,15 @@ class Prompt:
     # Only what is safe to show the person: masked destinations, choices, the TOTP secret
     # they are enrolling. Never the Cognito Session or internal state.
     public: Mapping[str, Any] = field(default_factory=dict)
+    # A template chosen for this very challenge (a custom challenge names one in its public
+    # parameters), tried before the step's own: ``challenges/{view}.html``.
+    view: str | None = None
+    # What the person should know about their last answer: ``answer_not_accepted`` when a
+    # custom challenge is asked again (the catalog's ``notice.*`` says it, the API sends it).
+    notice: str | None = None
 
     @property
-    def template(self) -> str:
-        return f"challenges/{self.step}.html"
+    def templates(self) -> tuple[str, ...]:
+        """The templates that may render this prompt, first found wins."""
+        own = f"challenges/{self.step}.html"
+        return (f"challenges/{self.view}.html", own) if self.view else (own,)

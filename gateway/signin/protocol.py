@@ -143,6 +143,9 @@ class Turn:
     remembered: Device | None = field(default=None, repr=False)
     device_refused: bool = False
     device_used: bool = False
+    # The challenge the person answered in this request (set by the driver): a custom
+    # challenge asked again right after one was answered means the answer was not accepted.
+    answered: ChallengeName | None = None
 
 
 # --- what a handler's step ends in -----------------------------------------------------------

@@ -47,6 +47,7 @@ from gateway.signin.protocol import (
     Turn,
     VerifySoftwareToken,
 )
+from gateway.signin.steps.custom import NOT_ACCEPTED
 
 log = logging.getLogger("gateway.flow")
 
@@ -140,8 +141,11 @@ class SignIn:
             raise InvalidRequest("username missing", field="username")
         if len(username) > MAX_USERNAME:
             raise InvalidRequest("username too long", field="username", detail="too_long")
-        if not password:
+        asks_password = self._rules.auth_flow != "CUSTOM_AUTH"
+        if asks_password and not password:
             raise InvalidRequest("password missing", field="password")
+        if not asks_password:
+            password = ""  # plain CUSTOM_AUTH: the pool's triggers ask what they ask
         if len(password) > MAX_PASSWORD:
             raise InvalidRequest("password too long", field="password", detail="too_long")
         if previous is not None:
@@ -154,15 +158,18 @@ class SignIn:
         failed = code_sent = False
         try:
             result = await self._run(effects, context, self._begin(effects), attempt)
-            code_sent = _sends_code(result)
+            code_sent = _sends_code(result, starting=True)
         except AccountDisabled:
             failed = True
             if self._rules.reveal_disabled:
                 raise
             await self._floor(began)
             raise InvalidCredentials("disabled account, answered as a wrong password") from None
-        except (InvalidCredentials, TooManyAttempts):
+        except (InvalidCredentials, TooManyAttempts) as refused:
             failed = True
+            if not asks_password and isinstance(refused, InvalidCredentials):
+                # The one thing typed: the triggers refused it, and no password was asked.
+                refused.field, refused.detail = "username", "username"
             await self._floor(began)
             raise
         finally:
@@ -212,6 +219,12 @@ class SignIn:
                 # answer reserves its place in the limits and is sent.
                 begun = self._begin(effects)
                 result = await self._answer(effects, context, begun, journey, current.username)
+                if _not_accepted(result):
+                    # A custom challenge asked again: a wrong answer, counted like a wrong
+                    # code, though the triggers usually end the sign-in sooner.
+                    journey.failures += 1
+                    if journey.failures >= self._rules.max_code_attempts:
+                        raise TooManyAttempts("too many answers not accepted in one flow")
             except WrongCode as wrong:
                 journey.failures += 1
                 if journey.failures >= self._rules.max_code_attempts:
@@ -243,6 +256,9 @@ class SignIn:
             await attempt.cover(internal)
             result = await self._run(effects, context, begun, attempt)
             code_sent = _sends_code(result)
+            # An answer a custom challenge did not accept is a failed answer for the limits
+            # too: the triggers' own tries reset with every sign-in, the budgets do not.
+            failed = _not_accepted(result)
             return result
         except WrongCode:
             failed = True
@@ -361,5 +377,14 @@ def _resume(resume: Callable[[Any], Effect], value: Any) -> Effect | driver.Resu
         return result
 
 
-def _sends_code(result: driver.Result) -> bool:
-    return isinstance(result, driver.Waiting) and result.challenge.name in _CODE_SENT
+def _sends_code(result: driver.Result, *, starting: bool = False) -> bool:
+    """Whether Cognito just sent a code. A custom challenge may have (its trigger decides): the
+    first one of a sign-in is counted, as triggers usually send one code and reuse it."""
+    if not isinstance(result, driver.Waiting):
+        return False
+    name = result.challenge.name
+    return name in _CODE_SENT or (starting and name is ChallengeName.CUSTOM_CHALLENGE)
+
+
+def _not_accepted(result: driver.Result) -> bool:
+    return isinstance(result, driver.Waiting) and result.prompt.notice == NOT_ACCEPTED

@@ -83,6 +83,9 @@ def _challenge(request: web.Request, pending: Pending) -> dict[str, Any]:
             for f in prompt.fields
         ],
         "parameters": parameters,
+        # What the person should know about their last answer (a custom challenge asked
+        # again: answer_not_accepted); absent when there is nothing to say.
+        **({"notice": prompt.notice} if prompt.notice else {}),
     }
 
 
@@ -101,7 +104,8 @@ async def _respond(request: web.Request, result: Outcome) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     body = await read_json(request)
     username = text_field(body, "username") or ""
-    password = text_field(body, "password") or ""
+    # Plain CUSTOM_AUTH takes the username alone; any other flow needs the password too.
+    password = text_field(body, "password", required=False) or ""
     context = request_context(request, text_field(body, "encoded_data", required=False))
     return_to = safe_return_path(
         text_field(body, "return_to", required=False),

@@ -223,7 +223,9 @@ async def new_code(request: web.Request) -> web.StreamResponse:
     ticket = read_ticket(request, Purpose.FLOW)
     if ticket is None or not _csrf_ok(request, form, ticket):
         return await _stale_form(request, form, ticket)
-    await request[ROOT_APP][SIGN_IN].restart(ticket, "new_code")
+    asks_password = request[ROOT_APP][SETTINGS].cognito.asks_password
+    await request[ROOT_APP][SIGN_IN].restart(
+        ticket, "new_code" if asks_password else "new_code_username")
     return _see_other("/login")
 
 
@@ -240,6 +242,7 @@ def _step_page(
     pending: Pending,
     error: errors.GatewayError | None = None,
     typed: dict[str, str] | None = None,
+    status: int | None = None,
 ) -> web.StreamResponse:
     t = request[TRANSLATOR]
     prompt = pending.prompt
@@ -270,8 +273,8 @@ def _step_page(
     }
     response = page(
         request,
-        prompt.template,
-        status=error.status if error else 200,
+        prompt.templates,
+        status=status or (error.status if error else 200),
         labels=labels,
         error_code=error.code if error else None,
         error_summary=message,
@@ -313,6 +316,11 @@ async def step_page(request: web.Request) -> web.StreamResponse:
         return _see_other(_step_url(pending))
     remembered = _REMEMBERED.get(pending.journey.notice or "")
     error = remembered("the last answer here was wrong", field="code") if remembered else None
+    if pending.prompt.notice == errors.AnswerNotAccepted.code:
+        # A custom challenge asked again: a new step (200, as the API answers it) that says,
+        # as an error does, that the last answer was not accepted.
+        error = errors.AnswerNotAccepted("asked again", field=pending.prompt.fields[0].name)
+        return _step_page(request, pending, error, status=200)
     return _step_page(request, pending, error)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.keys import COGNITO, ROOT_APP, SESSIONS
+from gateway.keys import COGNITO, ROOT_APP, SESSIONS, SETTINGS
 from gateway.security.signing import Purpose, Ticket
 from gateway.session.logout import sign_out
 from gateway.signin.runner import Outcome, Pending, SignedIn
@@ -16,6 +16,10 @@ from gateway.web.session_layer import forget_session
 
 # On sign-out, ask the browser to drop everything this site stored for the person.
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
+# ... but for the device cookie, where devices are remembered: Clear-Site-Data cannot spare one
+# cookie, and a browser that forgot it after every sign-out would be remembered for nothing.
+# The gateway's own cookies are cleared one by one all the same (Set-Cookie).
+CLEAR_SITE_DATA_KEEPING_COOKIES = '"cache", "storage"'
 
 
 async def write(request: web.Request, response: web.StreamResponse, outcome: Outcome) -> None:
@@ -54,7 +58,8 @@ async def signed_out(
 ) -> None:
     """End the session of this browser's session cookie, ``ticket`` (and, ``everywhere``,
     every session of the person), then clear both cookies and ask the browser to forget what
-    the site stored.
+    the site stored (its cookies too, unless this browser's remembered device must survive an
+    ordinary sign-out).
 
     Only for a request that proved it is the person's own (the cookie came, and with it the
     face's CSRF proof): Clear-Site-Data wipes every cookie and all storage of the site, other
@@ -66,7 +71,10 @@ async def signed_out(
     forget_session(request)
     clear_ticket(request, response, Purpose.SESSION)
     clear_ticket(request, response, Purpose.FLOW)
-    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    # "Sign out everywhere" is the panic button: this browser forgets its device too.
+    remembers = request[ROOT_APP][SETTINGS].devices.remember != "off"
+    response.headers["Clear-Site-Data"] = (
+        CLEAR_SITE_DATA_KEEPING_COOKIES if remembers and not everywhere else CLEAR_SITE_DATA)
 
 
 async def _end_replaced_session(request: web.Request) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
@@ -63,7 +64,7 @@ def error_detail(t: Translator, error: GatewayError, policy: PasswordPolicy) -> 
 
 
 def page(
-    request: web.Request, template: str, *, status: int = 200, **context: Any
+    request: web.Request, template: str | Sequence[str], *, status: int = 200, **context: Any
 ) -> web.Response:
     t = request[TRANSLATOR]
     body = request[ROOT_APP][PAGES].render(

@@ -7,7 +7,7 @@ there wins over ours, the rest fall back to the defaults.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,11 @@ class Pages:
                 "client_id": cognito.client_id,
             },
             password_policy=branding.password_policy,
+            asks_password=cognito.asks_password,
         )
 
-    def render(self, template: str, context: Mapping[str, Any]) -> str:
-        return self._env.get_template(template).render(context)
+    def render(self, template: str | Sequence[str], context: Mapping[str, Any]) -> str:
+        """Render ``template``, or the first of several that exists (a custom challenge's own
+        template, then the default form)."""
+        names = [template] if isinstance(template, str) else list(template)
+        return self._env.select_template(names).render(context)

@@ -31,6 +31,8 @@ class Step:
     parameters: dict[str, Any] = field(default_factory=dict)
     user: dict[str, Any] | None = None
     error: str | None = None  # a stable error code, when the last answer was refused
+    # What the step says about the last answer (a custom challenge asked again).
+    notice: str | None = None
     status: int = 200
     page: Page | None = None
 
@@ -66,6 +68,9 @@ def _notice_codes() -> dict[str, str]:
 
 
 _NOTICES = _notice_codes()
+# What a step's page says like an error (in its error summary) though the step is new: the API
+# sends these as the step's ``notice``.
+STEP_NOTICES = frozenset({"answer_not_accepted"})
 
 
 class HtmlDriver:
@@ -112,10 +117,11 @@ class HtmlDriver:
                        and text in page.text), None)
         if location.startswith("/login/"):
             form = page.form(location)
+            said = error if error in STEP_NOTICES else None
             return Step(view=location.removeprefix("/login/"),
                         challenge=form.fields.get("challenge"),
-                        parameters=self._parameters(page), error=error, status=page.status,
-                        page=page)
+                        parameters=self._parameters(page), error=None if said else error,
+                        notice=said, status=page.status, page=page)
         if location.startswith("/login"):
             return Step(view="login", error=error or notice, status=page.status, page=page)
         if page.status == 200 and page.forms and page.forms[0].action == "/logout":
@@ -137,8 +143,9 @@ class HtmlDriver:
 
     async def login(self, username: str, password: str, **extra: str) -> Step:
         page = await self.get("/login")
-        response = await self.submit(page, "/login",
-                                     {"username": username, "password": password, **extra})
+        # No password: the login form of plain CUSTOM_AUTH, which has no such field.
+        typed = {"username": username, **({"password": password} if password else {})}
+        response = await self.submit(page, "/login", {**typed, **extra})
         return await self._land(response)
 
     async def answer(self, current: Step, answers: dict[str, str], **extra: str) -> Step:
@@ -185,11 +192,13 @@ class JsonDriver:
             return Step(user=body["user"], status=status)
         challenge = body["challenge"]
         return Step(view=challenge["step"], challenge=challenge["name"],
-                    parameters=challenge["parameters"], status=status)
+                    parameters=challenge["parameters"], notice=challenge.get("notice"),
+                    status=status)
 
     async def login(self, username: str, password: str, **extra: str) -> Step:
         status, body = await self.call(
-            "POST", "/auth/login", {"username": username, "password": password, **extra}
+            "POST", "/auth/login",
+            {"username": username, **({"password": password} if password else {}), **extra},
         )
         return self._read(status, body)
 

@@ -219,3 +219,21 @@ async def test_a_stolen_device_cookie_without_the_password_gives_nothing(
     step = await thieving.login(DEVICE_USER, PASSWORD)
     assert step.view == "authenticator-code" and step.error is None
     assert _cookie(thief) is None
+
+
+@pytest.mark.parametrize("everywhere", [False, True])
+async def test_sign_out_keeps_the_remembered_device_unless_everywhere(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, everywhere: bool
+) -> None:
+    """A browser applies Clear-Site-Data "cookies" to every cookie of the site, the device
+    cookie too (the test client's jar does not, which is why the header itself is checked;
+    the Chromium test shows the sign-in after it). An ordinary sign-out must spare it; "sign
+    out everywhere" is the panic button and forgets this browser's device as well."""
+    client = await _gateway(make_gateway, "always")
+    driver = JsonDriver(client)
+    await _sign_in_with_mfa(driver, hooks, "always")
+    status, _ = await driver.call("POST", "/auth/logout", {"everywhere": everywhere})
+    assert status == 204
+    cleared = driver.responses[-1].headers["Clear-Site-Data"]
+    assert ('"cookies"' in cleared) is everywhere
+    assert '"cache"' in cleared and '"storage"' in cleared

@@ -18,7 +18,17 @@ from gateway.signin import steps
 from gateway.signin.steps.mfa_setup import ENROLLABLE
 from gateway.signin.steps.select_mfa import CHOOSABLE
 from gateway.web.api import OPENAPI
-from tests.demo import MFA_CLIENT, MFA_POOL, MFA_SECRET, PASSWORD, TEMPORARY_PASSWORD
+from tests.demo import (
+    CODE_CLIENT,
+    CODE_POOL,
+    CODE_SECRET,
+    CODE_USER,
+    MFA_CLIENT,
+    MFA_POOL,
+    MFA_SECRET,
+    PASSWORD,
+    TEMPORARY_PASSWORD,
+)
 from tests.gateway.drivers import API_HEADERS, GatewayFactory
 from tests.gateway.hooks import EmulatorHooks
 
@@ -152,6 +162,8 @@ async def test_one_example_per_step_and_each_is_what_the_gateway_answers(
     demo = await make_gateway()
     mfa = await make_gateway(user_pool_id=MFA_POOL, client_id=MFA_CLIENT,
                              client_secret=MFA_SECRET)
+    custom = await make_gateway(user_pool_id=CODE_POOL, client_id=CODE_CLIENT,
+                                client_secret=CODE_SECRET, auth_flow="CUSTOM_AUTH")
 
     async def first(gateway: TestClient, username: str, password: str = PASSWORD) -> Any:
         gateway.session.cookie_jar.clear()
@@ -170,6 +182,7 @@ async def test_one_example_per_step_and_each_is_what_the_gateway_answers(
         "choose-mfa": await first(demo, "choice-user"),
         "new-password": await first(demo, "new-password-user", TEMPORARY_PASSWORD),
         "setup-mfa": await first(mfa, "setup-user"),
+        "custom": await answer(custom, "/auth/login", {"username": CODE_USER}),
     }
     real["setup-email"] = await answer(mfa, "/auth/challenge", {
         "challenge": "MFA_SETUP", "answers": {"mfa_type": "EMAIL_OTP"}})

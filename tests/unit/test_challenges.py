@@ -152,7 +152,7 @@ def test_mfa_setup_with_nothing_we_can_enrol() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [C.CUSTOM_CHALLENGE, C.DEVICE_SRP_AUTH, C.DEVICE_PASSWORD_VERIFIER, C.SELECT_CHALLENGE,
+    [C.DEVICE_SRP_AUTH, C.DEVICE_PASSWORD_VERIFIER, C.SELECT_CHALLENGE,
      C.WEB_AUTHN, C.PASSWORD, C.PASSWORD_SRP, C.ADMIN_NO_SRP_AUTH, C.PASSWORD_VERIFIER],
 )
 def test_challenges_without_a_page_are_refused(name: C) -> None:
@@ -171,16 +171,37 @@ def test_every_challenge_name_is_handled() -> None:
         except UnsupportedChallenge:
             pass
     assert answered == {C.SMS_MFA, C.EMAIL_OTP, C.SOFTWARE_TOKEN_MFA, C.SMS_OTP,
-                        C.SELECT_MFA_TYPE, C.NEW_PASSWORD_REQUIRED, C.MFA_SETUP}
+                        C.SELECT_MFA_TYPE, C.NEW_PASSWORD_REQUIRED, C.MFA_SETUP,
+                        C.CUSTOM_CHALLENGE}
     assert set(steps.ANSWERABLE) == answered
 
 
 def test_the_registry_names_every_form_once() -> None:
     assert steps.FORMS == ("sms-code", "email-code", "authenticator-code", "choose-mfa",
-                           "new-password", "setup-mfa", "setup-authenticator", "setup-email")
+                           "new-password", "setup-mfa", "setup-authenticator", "setup-email",
+                           "custom")
 
 
 def test_challenge_round_trips_through_a_record() -> None:
     original = ch.Challenge(C.MFA_SETUP, "s" * 40, "id", {"MFAS_CAN_SETUP": "[]"},
                             state={"method": "EMAIL_OTP"})
     assert ch.Challenge.from_record(original.to_record()) == original
+
+
+@pytest.mark.parametrize(("named", "templates"), [
+    ("email-code", ("challenges/custom/email-code.html", "challenges/custom.html")),
+    ("", ("challenges/custom.html",)),
+    # Only a plain name picks a template: no path, no traversal, no other folder.
+    ("../error", ("challenges/custom.html",)),
+    ("custom/x", ("challenges/custom.html",)),
+    ("Email-Code", ("challenges/custom.html",)),
+])
+def test_a_custom_challenge_names_its_template(named: str, templates: tuple[str, ...]) -> None:
+    prompt = steps.prompt_for(challenge(C.CUSTOM_CHALLENGE, template=named, USERNAME="x"))
+    assert prompt.templates == templates
+    assert "USERNAME" not in prompt.public
+
+
+def test_a_custom_answer_is_sent_as_typed() -> None:
+    assert sent(challenge(C.CUSTOM_CHALLENGE), {"answer": " Forty Two "}) == {
+        "ANSWER": " Forty Two "}

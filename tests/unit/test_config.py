@@ -54,7 +54,7 @@ def test_every_problem_is_reported_at_once() -> None:
             "GATEWAY_CLIENT_ID": "has spaces",
             "GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, banana",
             "GATEWAY_COOKIE_SECURE": "maybe",
-            "GATEWAY_AUTH_FLOW": "CUSTOM_AUTH",
+            "GATEWAY_AUTH_FLOW": "ADMIN_NO_SRP_AUTH",
             "GATEWAY_COGNITO_ENDPOINT": "ftp://x",
             "GATEWAY_REDIS_TIMEOUT": "-1",
             "GATEWAY_CLIENT_METADATA": "[1]",

@@ -196,7 +196,7 @@ def test_an_unknown_challenge_is_an_upstream_protocol_error() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [C.CUSTOM_CHALLENGE, C.SELECT_CHALLENGE, C.WEB_AUTHN, C.ADMIN_NO_SRP_AUTH],
+    [C.SELECT_CHALLENGE, C.WEB_AUTHN, C.ADMIN_NO_SRP_AUTH],
 )
 def test_challenges_without_a_handler_restart_the_sign_in(name: C) -> None:
     with pytest.raises(errors.UnsupportedChallenge):
@@ -551,3 +551,87 @@ def test_off_remembers_nothing_and_a_failed_confirm_still_signs_in() -> None:
     assert _remembering([], "off", {"remember_device": "1"}).remembered is None
     failed = Expect(_confirm(True).check, raises=errors.UpstreamUnavailable("down"))
     assert _remembering([failed], "always", {}).remembered is None
+
+
+# --- custom authentication ---------------------------------------------------------------------
+
+
+def custom(**parameters: str) -> dict[str, Any]:
+    return challenge_reply(C.CUSTOM_CHALLENGE, **parameters)
+
+
+def test_custom_auth_starts_with_the_username_alone() -> None:
+    waiting = run(start("CUSTOM_AUTH"), [
+        Expect(lambda e: initiate("CUSTOM_AUTH")(e) and dict(e.parameters) == {},
+               custom(question="Six times seven?")),
+    ])
+    assert isinstance(waiting, driver.Waiting)
+    assert waiting.prompt.step == "custom" and waiting.prompt.notice is None
+    assert [f.name for f in waiting.prompt.fields] == ["answer"]
+    # The internal username answers Cognito; it is not the person's to see.
+    assert dict(waiting.prompt.public) == {"question": "Six times seven?"}
+
+
+def test_custom_auth_with_srp_proves_the_password_before_the_custom_challenge() -> None:
+    *head, verifier = srp_start()
+    ephemeral, first = head
+    srp_a_first = Expect(
+        lambda e: initiate("CUSTOM_AUTH")(e)
+        and dict(e.parameters) == {"CHALLENGE_NAME": "SRP_A", "SRP_A": SRP["SRP_A"]},
+        first.reply,
+    )
+    waiting = run(start("CUSTOM_AUTH_SRP"),
+                  [ephemeral, srp_a_first, with_reply(verifier, custom(question="Q"))])
+    assert isinstance(waiting, driver.Waiting)
+    assert waiting.challenge.name is C.CUSTOM_CHALLENGE
+
+
+def _asked_again(reply: dict[str, Any]) -> driver.Result:
+    waiting = run(start("CUSTOM_AUTH"), [Expect(initiate("CUSTOM_AUTH"), custom(question="Q"))])
+    assert isinstance(waiting, driver.Waiting)
+    return run(driver.answer(waiting.challenge, {"answer": " 41 "}, turn()), [
+        Expect(respond(C.CUSTOM_CHALLENGE, {"ANSWER": " 41 "}), reply)])
+
+
+def test_a_custom_challenge_asked_again_says_the_answer_was_not_accepted() -> None:
+    again = _asked_again(custom(question="Q", attemptsLeft="2"))
+    assert isinstance(again, driver.Waiting)
+    assert again.prompt.notice == "answer_not_accepted"
+    assert again.prompt.public["attemptsLeft"] == "2"
+
+
+def test_a_trigger_can_say_the_next_round_is_a_new_question() -> None:
+    again = _asked_again(custom(question="Now your code", answerAccepted="true"))
+    assert isinstance(again, driver.Waiting) and again.prompt.notice is None
+
+
+def test_a_right_custom_answer_signs_in() -> None:
+    assert isinstance(_asked_again(TOKENS), Tokens)
+
+
+def test_fail_authentication_ends_the_sign_in() -> None:
+    waiting = run(start("CUSTOM_AUTH"), [Expect(initiate("CUSTOM_AUTH"), custom(question="Q"))])
+    assert isinstance(waiting, driver.Waiting)
+    refused = errors.InvalidCredentials("Cognito NotAuthorizedException")
+    with pytest.raises(errors.ChallengeFailed) as failed:
+        run(driver.answer(waiting.challenge, {"answer": "x"}, turn()),
+            [Expect(respond(C.CUSTOM_CHALLENGE), raises=refused)])
+    assert failed.value.restart and failed.value.status == 401
+
+
+def test_an_empty_custom_answer_is_refused_before_any_call() -> None:
+    waiting = run(start("CUSTOM_AUTH"), [Expect(initiate("CUSTOM_AUTH"), custom(question="Q"))])
+    assert isinstance(waiting, driver.Waiting)
+    with pytest.raises(errors.InvalidRequest) as refused:
+        run(driver.answer(waiting.challenge, {"answer": "  "}, turn()), [])
+    assert refused.value.field == "answer"
+    with pytest.raises(errors.InvalidRequest):
+        run(driver.answer(waiting.challenge, {"answer": "x" * 2049}, turn()), [])
+
+
+def test_a_remembered_device_is_not_offered_to_custom_auth() -> None:
+    offered = device_turn()
+    effects = driver.start("CUSTOM_AUTH", USER["login_username"], offered)
+    run(effects, [Expect(lambda e: initiate("CUSTOM_AUTH")(e) and "DEVICE_KEY" not in
+                         e.parameters, custom(question="Q"))])
+    assert not offered.device_refused

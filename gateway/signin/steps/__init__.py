@@ -14,6 +14,7 @@ from gateway.errors import UnsupportedChallenge
 from gateway.signin.model import Challenge, ChallengeName, Prompt
 from gateway.signin.protocol import StepHandler
 from gateway.signin.steps.codes import OneTimeCode
+from gateway.signin.steps.custom import CustomChallenge
 from gateway.signin.steps.devices import DeviceSrp
 from gateway.signin.steps.mfa_setup import MfaSetup
 from gateway.signin.steps.new_password import NewPasswordRequired
@@ -27,6 +28,7 @@ _HANDLERS: tuple[StepHandler, ...] = (
     SelectMfaType(),
     NewPasswordRequired(),
     MfaSetup(),
+    CustomChallenge(),
 )
 
 HANDLERS: Mapping[ChallengeName, StepHandler] = {
@@ -43,7 +45,7 @@ ANSWERABLE: tuple[ChallengeName, ...] = tuple(
 def handler_for(name: ChallengeName) -> StepHandler:
     handler = HANDLERS.get(name)
     if handler is None:
-        # Custom auth and passwordless belong to flows this gateway does not start.
+        # Passwordless (USER_AUTH) belongs to a flow this gateway does not start yet.
         raise UnsupportedChallenge(f"no handler for challenge {name}")
     return handler
 
