@@ -39,8 +39,12 @@ def test_compose_file_matches_the_specification() -> None:
 def test_the_stack_has_what_the_readme_promises() -> None:
     services = COMPOSE["services"]
     assert {"redis", "emulator"} <= set(services)
-    # The demo pool, MFA required, remembered devices, custom auth by code and by question.
-    assert len(gateway_services()) == 5
+    # As scripts/dev: the demo pool, MFA required, remembered devices (ask, always), custom
+    # auth by code and by question, on ports 8000-8005.
+    gateways = gateway_services()
+    assert len(gateways) == 6
+    assert sorted(g["ports"][0] for g in gateways.values()) == [
+        f"{port}:8000" for port in range(8000, 8006)]
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no healthcheck"
         for dependency in service.get("depends_on", {}):

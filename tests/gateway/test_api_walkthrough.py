@@ -14,13 +14,21 @@ import re
 import shutil
 from pathlib import Path
 
-from tests.demo import BRAND_NAME, MFA_CLIENT, MFA_POOL, MFA_SECRET
+from tests.demo import (
+    BRAND_NAME,
+    CODE_CLIENT,
+    CODE_POOL,
+    CODE_SECRET,
+    MFA_CLIENT,
+    MFA_POOL,
+    MFA_SECRET,
+)
 from tests.gateway.drivers import GatewayFactory
 from tests.gateway.hooks import EmulatorHooks
 from tests.walkthrough import Answer, compare, steps, tagged
 
 MARK = "@@@walkthrough-step"
-ADDRESSES = ("GW", "GW_MFA", "EMULATOR")
+ADDRESSES = ("GW", "GW_MFA", "GW_CODE", "EMULATOR")
 
 
 
@@ -50,13 +58,16 @@ async def test_the_curl_walkthrough_is_what_the_api_answers(
 ) -> None:
     missing = [tool for tool in ("curl", "jq") if shutil.which(tool) is None]
     assert not missing, f"the walkthrough needs {missing} (scripts/test installs them)"
-    # As scripts/dev starts them: the demo pool, and the pool that requires MFA.
+    # As scripts/dev starts them: the demo pool, the pool that requires MFA, custom auth.
     local = {"cookie_secure": "false", "brand_name": BRAND_NAME}
     demo = await make_gateway(**local)
     mfa = await make_gateway(**local, user_pool_id=MFA_POOL, client_id=MFA_CLIENT,
                              client_secret=MFA_SECRET)
+    code = await make_gateway(**local, user_pool_id=CODE_POOL, client_id=CODE_CLIENT,
+                              client_secret=CODE_SECRET, auth_flow="CUSTOM_AUTH")
     addresses = {"GW": str(demo.make_url("")).rstrip("/"),
-                 "GW_MFA": str(mfa.make_url("")).rstrip("/"), "EMULATOR": hooks.url}
+                 "GW_MFA": str(mfa.make_url("")).rstrip("/"),
+                 "GW_CODE": str(code.make_url("")).rstrip("/"), "EMULATOR": hooks.url}
 
     paired = steps()
     script = ["set -euo pipefail"]

@@ -84,3 +84,34 @@ async def test_an_unusable_cognito_reply_is_a_502(
     refusals = [r for r in caplog.records if r.getMessage().startswith("refused:")]
     assert refusals and refusals[-1].levelno == logging.WARNING
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+HOSTILE_TEXT = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+
+
+async def test_custom_challenge_parameters_are_shown_as_text_never_as_markup(
+    make_gateway: GatewayFactory, servers: list[TestServer]
+) -> None:
+    """A trigger's public parameters are whatever its code put there: a question with markup
+    in it, a template name that tries to leave its folder. The page shows the text, escaped,
+    with the default form; the API hands the strings back as they came."""
+    challenge = {"ChallengeName": "CUSTOM_CHALLENGE", "Session": "s" * 64,
+                 "ChallengeParameters": {"USERNAME": "internal-1", "question": HOSTILE_TEXT,
+                                         "hint": HOSTILE_TEXT, "template": "../../error"}}
+    cognito = await hostile_cognito(lambda request: challenge)
+    servers.append(cognito)
+    gateway = await make_gateway(cognito_endpoint=str(cognito.make_url("/")).rstrip("/"),
+                                 auth_flow="CUSTOM_AUTH")
+    reply = await gateway.post("/auth/login", json={"username": PASSWORD_USER},
+                               headers=API_HEADERS)
+    body = await reply.json()
+    assert reply.status == 200, body
+    assert body["challenge"]["parameters"] == {"question": HOSTILE_TEXT, "hint": HOSTILE_TEXT,
+                                               "template": "../../error"}
+    page = await gateway.get("/login/custom")
+    html = await page.text()
+    assert page.status == 200
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the label, as text
+    assert html.count("&lt;img src=x onerror=alert(2)&gt;") == 2  # the label and the hint
+    assert "internal-1" not in html  # the internal username is never shown
