@@ -3,6 +3,14 @@
 Each simulated browser is its own aiohttp session (its own cookie jar and keep-alive
 connection) and signs in as an SPA would: ``POST /auth/login`` with username and password, then
 ``POST /auth/challenge`` with the TOTP code an authenticator app would show at that moment.
+
+With a remembered device (:class:`RememberedDevices`), each user is first signed in once that
+way by a gateway that remembers every device (not measured), and the sealed device cookie the
+gateway sets is kept; from then on a sign-in is ``POST /auth/login`` alone, presenting that
+cookie: the gateway answers DEVICE_SRP_AUTH and DEVICE_PASSWORD_VERIFIER itself and replies
+``{"status": "authenticated"}``, no MFA step. The session cookie is discarded after each
+sign-in (not signed out). The device stays usable: a sign-in with a known device gets no
+NewDeviceMetadata, so the gateway confirms nothing and writes no new device cookie.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from dataclasses import dataclass, field
 
 import aiohttp
 import pyotp
+from yarl import URL
 
 from bench.seed import PASSWORD, BenchUser
 
@@ -64,7 +73,7 @@ class Authenticators:
 class BatchResult:
     completed: int = 0
     wall_seconds: float = 0.0
-    latencies_ms: list[float] = field(default_factory=list)  # whole sign-in, both requests
+    latencies_ms: list[float] = field(default_factory=list)  # whole sign-in, all requests
 
 
 async def _post(
@@ -94,14 +103,90 @@ async def sign_in(session: aiohttp.ClientSession, base_url: str, user: BenchUser
         raise SignInFailed(f"expected to be signed in, got {second}")
 
 
-class LoadClient:
-    """``concurrency`` browsers signing in back to back until a batch's count is reached."""
+DEVICE_COOKIES = ("__Host-gw-device", "gw-device")  # with and without secure cookies
 
-    def __init__(self, base_url: str, authenticators: Authenticators, concurrency: int) -> None:
+
+class NoDeviceCookie(SignInFailed):
+    """The gateway signed the person in but set no device cookie: it does not remember devices
+    (an older checkout, or GATEWAY_REMEMBER_DEVICES off)."""
+
+
+def _device_cookie(session: aiohttp.ClientSession) -> tuple[str, str] | None:
+    for morsel in session.cookie_jar:
+        if morsel.key in DEVICE_COOKIES and morsel.value:
+            return morsel.key, morsel.value
+    return None
+
+
+async def remember_device(session: aiohttp.ClientSession, base_url: str, user: BenchUser,
+                          authenticators: Authenticators) -> tuple[str, str]:
+    """A full sign-in (SRP, then TOTP) by a gateway that remembers the device; returns the
+    device cookie (name, value) it set."""
+    await sign_in(session, base_url, user, authenticators)
+    cookie = _device_cookie(session)
+    session.cookie_jar.clear()
+    if cookie is None:
+        raise NoDeviceCookie(f"{base_url}: signed in as {user.username}, but no device cookie")
+    return cookie
+
+
+async def device_sign_in(session: aiohttp.ClientSession, base_url: str, user: BenchUser,
+                         cookie: tuple[str, str]) -> None:
+    """A sign-in with a remembered device: one ``POST /auth/login`` presenting the device
+    cookie, answered without MFA."""
+    session.cookie_jar.clear()  # no flow or session cookie: only the device cookie
+    name, value = cookie
+    session.cookie_jar.update_cookies({name: value}, URL(base_url))
+    answer = await _post(session, f"{base_url}/auth/login",
+                         {"username": user.username, "password": PASSWORD})
+    if answer.get("status") != "authenticated":
+        raise SignInFailed(f"expected the remembered device to sign {user.username} in "
+                           f"without MFA, got {answer}")
+
+
+class RememberedDevices:
+    """Users of the device pool, each with the device cookie one gateway set for it, handed
+    out least recently used first (no user signs in twice at once while there are more users
+    than browsers)."""
+
+    def __init__(self, users: Sequence[BenchUser]) -> None:
+        self.users = list(users)
+        self._queue: deque[tuple[BenchUser, tuple[str, str]]] = deque()
+
+    async def set_up(self, load: LoadClient) -> None:
+        """Sign every user in once with TOTP through ``load``'s gateway; keep the cookies."""
+        pending = deque(self.users)
+
+        async def browser(session: aiohttp.ClientSession) -> None:
+            while pending:
+                user = pending.popleft()
+                cookie = await remember_device(session, load.base_url, user,
+                                               load.authenticators)
+                self._queue.append((user, cookie))
+
+        await asyncio.gather(*(browser(session) for session in load.sessions))
+
+    def take(self) -> tuple[BenchUser, tuple[str, str]]:
+        entry = self._queue[0]
+        self._queue.rotate(-1)
+        return entry
+
+
+class LoadClient:
+    """``concurrency`` browsers signing in back to back until a batch's count is reached:
+    password + TOTP sign-ins, or, given ``devices``, sign-ins with a remembered device."""
+
+    def __init__(self, base_url: str, authenticators: Authenticators, concurrency: int,
+                 devices: RememberedDevices | None = None) -> None:
         self.base_url = base_url
         self.authenticators = authenticators
         self.concurrency = concurrency
+        self.devices = devices
         self._sessions: list[aiohttp.ClientSession] = []
+
+    @property
+    def sessions(self) -> list[aiohttp.ClientSession]:
+        return self._sessions
 
     async def __aenter__(self) -> LoadClient:
         for _ in range(self.concurrency):
@@ -124,9 +209,14 @@ class LoadClient:
             nonlocal remaining
             while remaining > 0:
                 remaining -= 1
-                user = await self.authenticators.take()
-                started = time.perf_counter()
-                await sign_in(session, self.base_url, user, self.authenticators)
+                if self.devices is not None:
+                    user, cookie = self.devices.take()
+                    started = time.perf_counter()
+                    await device_sign_in(session, self.base_url, user, cookie)
+                else:
+                    user = await self.authenticators.take()
+                    started = time.perf_counter()
+                    await sign_in(session, self.base_url, user, self.authenticators)
                 result.latencies_ms.append((time.perf_counter() - started) * 1000)
                 result.completed += 1
 
