@@ -81,7 +81,7 @@ def client_view(client: Client) -> dict[str, Any]:
         "ClientName": client.name,
         "ClientId": client.client_id,
         "CreationDate": client.created,
-        "LastModifiedDate": client.created,
+        "LastModifiedDate": client.modified or client.created,
         "RefreshTokenValidity": client.refresh_token_validity,
         "AccessTokenValidity": client.access_token_validity,
         "IdTokenValidity": client.id_token_validity,
@@ -90,6 +90,7 @@ def client_view(client: Client) -> dict[str, Any]:
         "EnablePropagateAdditionalUserContextData": client.propagate_user_context,
         "PreventUserExistenceErrors": client.prevent_user_existence_errors,
         "EnableTokenRevocation": client.enable_token_revocation,
+        "RefreshTokenRotation": client.rotation_view(),
     }
     if client.secret is not None:
         view["ClientSecret"] = client.secret
@@ -101,6 +102,12 @@ def client_view(client: Client) -> dict[str, Any]:
 def create_user_pool_client(emulator: Emulator, call: Call) -> dict[str, Any]:
     pool = emulator.store.pool(call.body["UserPoolId"])
     client = emulator.store.create_client(pool, call.body, now=emulator.now())
+    return {"UserPoolClient": client_view(client)}
+
+
+def update_user_pool_client(emulator: Emulator, call: Call) -> dict[str, Any]:
+    pool = emulator.store.pool(call.body["UserPoolId"])
+    client = emulator.store.update_client(pool, call.body, now=emulator.now())
     return {"UserPoolClient": client_view(client)}
 
 

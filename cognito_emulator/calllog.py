@@ -29,6 +29,8 @@ class CallRecord:
     # Names only, never the answer.
     challenge: str | None = None
     next_challenge: str | None = None
+    # InitiateAuth: the AuthFlow it asked for (USER_SRP_AUTH, REFRESH_TOKEN_AUTH, ...).
+    auth_flow: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

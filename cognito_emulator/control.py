@@ -42,6 +42,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_emulator/clock", get_clock)
     app.router.add_post("/_emulator/clock", set_clock)
     app.router.add_post("/_emulator/reset", reset)
+    app.router.add_get("/_emulator/token-validity", get_token_validity)
+    app.router.add_post("/_emulator/token-validity", set_token_validity)
     app.router.add_get("/_emulator/totp", totp)
     app.router.add_get("/_emulator/authenticators", authenticators)
     app.router.add_get("/_emulator/", page)
@@ -192,6 +194,28 @@ async def set_clock(request: web.Request) -> web.Response:
     else:
         emulator.clock.set_offset(value)
     return web.json_response(_clock_json(emulator))
+
+
+def _token_validity_json(emulator: Emulator) -> dict[str, bool]:
+    return {"enforce_ranges": emulator.store.enforce_token_validity_ranges}
+
+
+async def get_token_validity(request: web.Request) -> web.Response:
+    return web.json_response(_token_validity_json(request.app[EMULATOR]))
+
+
+async def set_token_validity(request: web.Request) -> web.Response:
+    """``{"enforce_ranges": false}`` lets app clients made from now on have token lifetimes
+    outside Cognito's ranges (a 3-second access token for a test that waits in real time);
+    a reset makes the ranges apply again."""
+    emulator = request.app[EMULATOR]
+    body = await _json_body(request)
+    if body is None or set(body) != {"enforce_ranges"} or not isinstance(
+        body["enforce_ranges"], bool
+    ):
+        return _problem(400, 'give {"enforce_ranges": true|false}')
+    emulator.store.enforce_token_validity_ranges = body["enforce_ranges"]
+    return web.json_response(_token_validity_json(emulator))
 
 
 async def reset(request: web.Request) -> web.Response:

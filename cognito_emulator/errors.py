@@ -120,6 +120,14 @@ class DeviceKeyExists(CognitoError):
     code = "DeviceKeyExistsException"
 
 
+class GroupExists(CognitoError):
+    code = "GroupExistsException"
+
+
+class RefreshTokenReuse(CognitoError):
+    code = "RefreshTokenReuseException"
+
+
 _BY_CODE: dict[str, type[CognitoError]] = {
     cls.code: cls
     for cls in (
@@ -127,7 +135,8 @@ _BY_CODE: dict[str, type[CognitoError]] = {
         InvalidPassword, NotAuthorized, Unauthorized, UnsupportedTokenType, ResourceNotFound,
         UserNotFound, UserNotConfirmed, PasswordResetRequired, UsernameExists, AliasExists,
         CodeMismatch, ExpiredCode, TooManyFailedAttempts, EnableSoftwareTokenMFA,
-        SoftwareTokenMFANotFound, MFAMethodNotFound, DeviceKeyExists,
+        SoftwareTokenMFANotFound, MFAMethodNotFound, DeviceKeyExists, GroupExists,
+        RefreshTokenReuse,
     )
 }
 
@@ -157,6 +166,16 @@ ACCESS_TOKEN_INVALID = "Invalid Access Token"
 REFRESH_TOKEN_INVALID = "Invalid Refresh Token"
 REFRESH_TOKEN_REVOKED = "Refresh Token has been revoked"
 REFRESH_TOKEN_EXPIRED = "Refresh Token has expired"
+# Refresh-token rotation (GetTokensFromRefreshToken). Cognito documents the exception, not its
+# text, nor the error REFRESH_TOKEN_AUTH gets on a rotating client: both are the emulator's
+# wording (docs/emulator.md, "Known differences").
+REFRESH_TOKEN_REUSED = "Refresh token has been rotated out and its grace period is over."
+ROTATION_NEEDS_GET_TOKENS = (
+    "REFRESH_TOKEN_AUTH is not supported for an app client with refresh token rotation "
+    "enabled. Use GetTokensFromRefreshToken."
+)
+TOKEN_VALIDITY_RANGE = "Invalid range for token validity."
+GROUP_NOT_FOUND = "Group not found."
 CUSTOM_AUTH_NOT_CONFIGURED = "Custom auth lambda trigger is not configured for the user pool."
 # Real Cognito's text for an adaptive-authentication block is not documented; this is the
 # emulator's choice (docs/emulator.md, "Known differences").

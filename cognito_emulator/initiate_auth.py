@@ -14,16 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 import cognito_srp
-from cognito_emulator import custom_auth, devices, migration, passwords, srp_server, triggers
+from cognito_emulator import custom_auth, migration, passwords, refresh, srp_server, triggers
 from cognito_emulator.auth_steps import SignIn, after_password
 from cognito_emulator.challenge_state import PasswordVerifierState
 from cognito_emulator.client_auth import check_secret_hash
 from cognito_emulator.errors import (
     INCORRECT_CREDENTIALS,
     PASSWORD_RESET_REQUIRED,
-    REFRESH_TOKEN_EXPIRED,
-    REFRESH_TOKEN_INVALID,
-    REFRESH_TOKEN_REVOKED,
+    ROTATION_NEEDS_GET_TOKENS,
     USER_DISABLED,
     USER_DOES_NOT_EXIST,
     USER_NOT_CONFIRMED,
@@ -154,32 +152,14 @@ def _refuse_unusable(user: User) -> None:
 def _refresh(emulator: Emulator, call: Call, pool: Pool, client: Client,
              parameters: dict[str, str]) -> dict[str, Any]:
     token = required_parameter(parameters, "REFRESH_TOKEN")
-    record = emulator.tokens.refresh_tokens.get(token)
-    if record is None or record.client_id != client.client_id:
-        raise NotAuthorized(REFRESH_TOKEN_INVALID)
+    if client.rotation_enabled:
+        # Rotation works only through GetTokensFromRefreshToken (refresh.py).
+        raise InvalidParameter(ROTATION_NEEDS_GET_TOKENS)
+    record = refresh.find_record(emulator, client, token)
     call.record.username = record.username
     # The hash is over the internal username, whatever name the user signed in with.
     check_secret_hash(client, record.username, parameters.get("SECRET_HASH"))
-    if record.origin_jti in emulator.tokens.revoked_origins:
-        raise NotAuthorized(REFRESH_TOKEN_REVOKED)
-    if emulator.now() >= record.expires_at:
-        raise NotAuthorized(REFRESH_TOKEN_EXPIRED)
-    user = pool.users.get(record.username)
-    if user is None:
-        raise UserNotFound(USER_DOES_NOT_EXIST)
-    if not user.enabled:
-        raise NotAuthorized(USER_DISABLED)
-    # DEVICE_KEY, when sent, must be the device the refresh token was issued with (a token from
-    # a sign-in without a device takes none). Leaving it out is accepted.
-    device_key = parameters.get("DEVICE_KEY")
-    if device_key and device_key != record.device_key:
-        raise NotAuthorized(REFRESH_TOKEN_INVALID)
-    device = devices.known_device(user, device_key)
-    if device is not None:
-        devices.note_authenticated(device, emulator.now(), call.record.effective_ip)
-    adjust = triggers.pre_token_generation(
-        emulator.functions, pool, client.client_id, user, "TokenGeneration_RefreshTokens", {},
-        emulator.outbox.sender(pool.id, user.username, emulator.now))
-    result = emulator.tokens.mint(pool, client, user, call.issuer, origin_jti=record.origin_jti,
-                                  auth_time=record.auth_time, adjust=adjust)
+    result = refresh.issue(emulator, call, pool, client, record,
+                           device_key=parameters.get("DEVICE_KEY"), client_metadata={},
+                           rotating_call=False)
     return {"ChallengeParameters": {}, "AuthenticationResult": result}

@@ -111,8 +111,17 @@ class Client:
         default_factory=lambda: {"AccessToken": "minutes", "IdToken": "minutes",
                                  "RefreshToken": "days"}
     )
+    # RefreshTokenRotation: with it on, GetTokensFromRefreshToken hands out a new refresh
+    # token and the one it replaced keeps working for ``retry_grace_period_seconds``.
+    rotation_enabled: bool = False
+    retry_grace_period_seconds: int = 0
+    modified: float = 0.0
     # Other CreateUserPoolClient members, echoed back by DescribeUserPoolClient.
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def rotation_view(self) -> dict[str, Any]:
+        return {"Feature": "ENABLED" if self.rotation_enabled else "DISABLED",
+                "RetryGracePeriodSeconds": self.retry_grace_period_seconds}
 
 
 @dataclass
@@ -179,6 +188,34 @@ class DeviceConfiguration:
 
 
 @dataclass
+class Group:
+    """A user-pool group (CreateGroup). Its members are named in each ``User.groups``."""
+
+    name: str
+    created: float
+    modified: float
+    description: str | None = None
+    role_arn: str | None = None
+    precedence: int | None = None
+
+    def sort_key(self) -> tuple[int, int, str]:
+        # Lower precedence first; groups without one come after every group with one.
+        if self.precedence is None:
+            return (1, 0, self.name)
+        return (0, self.precedence, self.name)
+
+
+@dataclass(frozen=True)
+class GroupClaims:
+    """What a user's groups put in their tokens: ``cognito:groups`` (both tokens),
+    ``cognito:roles`` and ``cognito:preferred_role`` (ID token)."""
+
+    groups: list[str]
+    roles: list[str]
+    preferred_role: str | None
+
+
+@dataclass
 class User:
     username: str
     attributes: dict[str, str]
@@ -198,6 +235,8 @@ class User:
     device_group_key: str | None = None
     issued_device_keys: dict[str, float] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
+    # Names of the pool's groups this user belongs to, in the order they were joined.
+    groups: list[str] = field(default_factory=list)
 
     @property
     def sub(self) -> str:
@@ -237,6 +276,7 @@ class Pool:
     extra: dict[str, Any] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:
@@ -251,6 +291,17 @@ class Pool:
         flags = {SMS_MFA: self.sms_mfa_enabled, SOFTWARE_TOKEN_MFA: self.totp_mfa_enabled,
                  EMAIL_OTP: self.email_mfa_enabled}
         return [method for method in MFA_METHODS if flags[method]]
+
+    def user_groups(self, user: User) -> list[Group]:
+        """The user's groups in Cognito's token order: by precedence, then by name."""
+        found = [self.groups[name] for name in user.groups if name in self.groups]
+        return sorted(found, key=Group.sort_key)
+
+    def group_claims(self, user: User) -> GroupClaims:
+        groups = self.user_groups(user)
+        roles = [group.role_arn for group in groups if group.role_arn]
+        return GroupClaims(groups=[group.name for group in groups], roles=roles,
+                           preferred_role=roles[0] if roles else None)
 
     def required_attributes(self) -> list[str]:
         return [attr.name for attr in self.schema.values() if attr.required and attr.name != "sub"]

@@ -10,7 +10,9 @@ from cognito_emulator import (
     admin,
     challenge_answers,
     devices,
+    groups,
     initiate_auth,
+    refresh,
     software_token,
     user_self,
 )
@@ -25,6 +27,7 @@ HANDLERS: dict[str, Handler] = {
     "DeleteUserPool": admin.delete_user_pool,
     "CreateUserPoolClient": admin.create_user_pool_client,
     "DescribeUserPoolClient": admin.describe_user_pool_client,
+    "UpdateUserPoolClient": admin.update_user_pool_client,
     "SetUserPoolMfaConfig": admin.set_user_pool_mfa_config,
     "AdminCreateUser": admin.admin_create_user,
     "AdminSetUserPassword": admin.admin_set_user_password,
@@ -40,6 +43,16 @@ HANDLERS: dict[str, Handler] = {
     "AdminListDevices": devices.admin_list_devices,
     "AdminUpdateDeviceStatus": devices.admin_update_device_status,
     "AdminForgetDevice": devices.admin_forget_device,
+    # groups
+    "CreateGroup": groups.create_group,
+    "GetGroup": groups.get_group,
+    "ListGroups": groups.list_groups,
+    "UpdateGroup": groups.update_group,
+    "DeleteGroup": groups.delete_group,
+    "AdminAddUserToGroup": groups.admin_add_user_to_group,
+    "AdminRemoveUserFromGroup": groups.admin_remove_user_from_group,
+    "AdminListGroupsForUser": groups.admin_list_groups_for_user,
+    "ListUsersInGroup": groups.list_users_in_group,
     # sign-in
     "InitiateAuth": initiate_auth.initiate_auth,
     "RespondToAuthChallenge": challenge_answers.respond_to_auth_challenge,
@@ -49,6 +62,7 @@ HANDLERS: dict[str, Handler] = {
     "GetUser": user_self.get_user,
     "GlobalSignOut": user_self.global_sign_out,
     "RevokeToken": user_self.revoke_token,
+    "GetTokensFromRefreshToken": refresh.get_tokens_from_refresh_token,
     # remembered devices
     "ConfirmDevice": devices.confirm_device,
     "UpdateDeviceStatus": devices.update_device_status,

@@ -12,7 +12,9 @@ from typing import Any
 from cognito_emulator import passwords
 from cognito_emulator.entropy import Entropy
 from cognito_emulator.errors import (
+    TOKEN_VALIDITY_RANGE,
     USER_DOES_NOT_EXIST,
+    GroupExists,
     InvalidParameter,
     ResourceNotFound,
     UserNotFound,
@@ -22,6 +24,7 @@ from cognito_emulator.models import (
     AdaptiveRules,
     Client,
     DeviceConfiguration,
+    Group,
     PasswordPolicy,
     Pool,
     SchemaAttribute,
@@ -38,11 +41,21 @@ _POOL_MEMBERS = frozenset({
     "AutoVerifiedAttributes", "Schema", "DeviceConfiguration",
 })
 _CLIENT_MEMBERS = frozenset({
-    "UserPoolId", "ClientName", "GenerateSecret", "ExplicitAuthFlows", "AuthSessionValidity",
-    "EnablePropagateAdditionalUserContextData", "PreventUserExistenceErrors",
-    "EnableTokenRevocation", "RefreshTokenValidity", "AccessTokenValidity", "IdTokenValidity",
-    "TokenValidityUnits",
+    "UserPoolId", "ClientId", "ClientName", "GenerateSecret", "ExplicitAuthFlows",
+    "AuthSessionValidity", "EnablePropagateAdditionalUserContextData",
+    "PreventUserExistenceErrors", "EnableTokenRevocation", "RefreshTokenValidity",
+    "AccessTokenValidity", "IdTokenValidity", "TokenValidityUnits", "RefreshTokenRotation",
 })
+UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+# Per token: (validity member, unit when a value is given without one, default lifetime in
+# seconds, allowed range in seconds) -- Cognito's: access and ID tokens 5 minutes to 1 day
+# (default 1 hour), refresh tokens 60 minutes to 10 years (default 30 days).
+_VALIDITY = {
+    "AccessToken": ("AccessTokenValidity", "hours", 3600, (300, 86400)),
+    "IdToken": ("IdTokenValidity", "hours", 3600, (300, 86400)),
+    "RefreshToken": ("RefreshTokenValidity", "days", 30 * 86400, (3600, 10 * 365 * 86400)),
+}
+_DEFAULT_UNIT = {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
 
 
 class PoolStore:
@@ -52,6 +65,8 @@ class PoolStore:
         self.entropy = entropy
         self.pools: dict[str, Pool] = {}
         self._client_pool: dict[str, str] = {}
+        # Cognito's token-validity ranges; a test hook may lift them (any positive lifetime).
+        self.enforce_token_validity_ranges = True
 
     # -- pools ---------------------------------------------------------------------------
     def create_pool(self, request: dict[str, Any], *, now: float, region: str,
@@ -106,40 +121,30 @@ class PoolStore:
     # -- clients -------------------------------------------------------------------------
     def create_client(self, pool: Pool, request: dict[str, Any], *, now: float,
                       client_id: str | None = None, secret: str | None = None) -> Client:
-        flows = request.get("ExplicitAuthFlows")
-        mixed = any(f.startswith("ALLOW_") for f in flows or [])
-        if mixed and LEGACY_FLOWS.intersection(flows or []):
-            raise InvalidParameter("ExplicitAuthFlow combination is invalid")
         if secret is None and request.get("GenerateSecret"):
             secret = self.entropy.alphanumeric(51)
-        if request.get("EnablePropagateAdditionalUserContextData") and secret is None:
-            # Cognito allows propagating the end user's IP only for confidential clients.
-            raise InvalidParameter(
-                "EnablePropagateAdditionalUserContextData requires a client with a secret."
-            )
         client_id = client_id or self.entropy.alphanumeric(26)
         if client_id in self._client_pool:
             raise InvalidParameter(f"User pool client {client_id} already exists.")
-        client = Client(
-            pool_id=pool.id,
-            client_id=client_id,
-            name=request["ClientName"],
-            secret=secret,
-            explicit_auth_flows=list(flows) if flows else None,
-            created=now,
-            auth_session_validity=request.get("AuthSessionValidity", 3),
-            propagate_user_context=bool(request.get("EnablePropagateAdditionalUserContextData")),
-            prevent_user_existence_errors=request.get("PreventUserExistenceErrors", "LEGACY"),
-            enable_token_revocation=request.get("EnableTokenRevocation", True),
-            refresh_token_validity=request.get("RefreshTokenValidity", 30),
-            access_token_validity=request.get("AccessTokenValidity", 60),
-            id_token_validity=request.get("IdTokenValidity", 60),
-            extra={key: value for key, value in request.items() if key not in _CLIENT_MEMBERS},
-        )
-        client.token_validity_units.update(request.get("TokenValidityUnits") or {})
+        client = Client(pool_id=pool.id, client_id=client_id, name=request["ClientName"],
+                        secret=secret, explicit_auth_flows=None, created=now, modified=now)
+        configure_client(client, request, enforce_ranges=self.enforce_token_validity_ranges)
         pool.clients[client_id] = client
         self._client_pool[client_id] = pool.id
         return client
+
+    def update_client(self, pool: Pool, request: dict[str, Any], *, now: float) -> Client:
+        """UpdateUserPoolClient: as in Cognito, a member left out goes back to its default
+        (the name, id and secret stay)."""
+        client = pool.clients.get(request["ClientId"])
+        if client is None:
+            raise ResourceNotFound(f"User pool client {request['ClientId']} does not exist.")
+        updated = Client(pool_id=pool.id, client_id=client.client_id,
+                         name=request.get("ClientName") or client.name, secret=client.secret,
+                         explicit_auth_flows=None, created=client.created, modified=now)
+        configure_client(updated, request, enforce_ranges=self.enforce_token_validity_ranges)
+        pool.clients[client.client_id] = updated
+        return updated
 
     def client(self, client_id: str) -> tuple[Pool, Client]:
         pool_id = self._client_pool.get(client_id)
@@ -249,6 +254,72 @@ def _schema(entries: list[dict[str, Any]]) -> dict[str, SchemaAttribute]:
             mutable=entry.get("Mutable", True),
         )
     return schema
+
+
+def configure_client(client: Client, request: dict[str, Any], *,
+                     enforce_ranges: bool = True) -> None:
+    """Apply CreateUserPoolClient / UpdateUserPoolClient members to ``client``; members left
+    out take Cognito's defaults. ``enforce_ranges`` False (a test hook) accepts any positive
+    token lifetime."""
+    flows = request.get("ExplicitAuthFlows")
+    mixed = any(f.startswith("ALLOW_") for f in flows or [])
+    if mixed and LEGACY_FLOWS.intersection(flows or []):
+        raise InvalidParameter("ExplicitAuthFlow combination is invalid")
+    if request.get("EnablePropagateAdditionalUserContextData") and client.secret is None:
+        # Cognito allows propagating the end user's IP only for confidential clients.
+        raise InvalidParameter(
+            "EnablePropagateAdditionalUserContextData requires a client with a secret."
+        )
+    client.explicit_auth_flows = list(flows) if flows else None
+    client.auth_session_validity = request.get("AuthSessionValidity", 3)
+    client.propagate_user_context = bool(request.get("EnablePropagateAdditionalUserContextData"))
+    client.prevent_user_existence_errors = request.get("PreventUserExistenceErrors", "LEGACY")
+    client.enable_token_revocation = request.get("EnableTokenRevocation", True)
+    units = request.get("TokenValidityUnits") or {}
+    values: dict[str, int] = {}
+    for kind, (member, unit_if_given, default, (low, high)) in _VALIDITY.items():
+        amount = request.get(member)
+        if amount is None or (kind == "RefreshToken" and amount == 0):
+            # Unset (or RefreshTokenValidity 0): the default, in the unit asked for when it
+            # divides evenly, else in Cognito's usual one.
+            unit = units.get(kind, _DEFAULT_UNIT[kind])
+            if default % UNIT_SECONDS[unit]:
+                unit = _DEFAULT_UNIT[kind]
+            amount = default // UNIT_SECONDS[unit]
+        else:
+            unit = units.get(kind, unit_if_given)
+            if not enforce_ranges:
+                low = 1
+            if not low <= amount * UNIT_SECONDS[unit] <= high:
+                raise InvalidParameter(TOKEN_VALIDITY_RANGE)
+        client.token_validity_units[kind] = unit
+        values[kind] = amount
+    client.access_token_validity = values["AccessToken"]
+    client.id_token_validity = values["IdToken"]
+    client.refresh_token_validity = values["RefreshToken"]
+    rotation = request.get("RefreshTokenRotation") or {}
+    client.rotation_enabled = rotation.get("Feature") == "ENABLED"
+    client.retry_grace_period_seconds = int(rotation.get("RetryGracePeriodSeconds") or 0)
+    client.extra = {key: value for key, value in request.items() if key not in _CLIENT_MEMBERS}
+
+
+def lifetime(client: Client, token: str) -> int:
+    """Seconds a token of ``client`` lasts; ``token`` is AccessToken, IdToken or
+    RefreshToken."""
+    amount = {"AccessToken": client.access_token_validity, "IdToken": client.id_token_validity,
+              "RefreshToken": client.refresh_token_validity}[token]
+    return amount * UNIT_SECONDS[client.token_validity_units.get(token, _DEFAULT_UNIT[token])]
+
+
+def add_group(pool: Pool, request: dict[str, Any], now: float) -> Group:
+    """CreateGroup's work, shared with the seed."""
+    name = request["GroupName"]
+    if name in pool.groups:
+        raise GroupExists(f"A group with the name {name} already exists.")
+    group = Group(name=name, created=now, modified=now, description=request.get("Description"),
+                  role_arn=request.get("RoleArn"), precedence=request.get("Precedence"))
+    pool.groups[name] = group
+    return group
 
 
 def configure_mfa(pool: Pool, request: dict[str, Any]) -> None:

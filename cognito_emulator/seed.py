@@ -32,15 +32,15 @@ from cognito_emulator.models import (
     MfaSettings,
     Pool,
 )
-from cognito_emulator.pool_store import PoolStore, configure_mfa
+from cognito_emulator.pool_store import PoolStore, add_group, configure_mfa
 from cognito_emulator.validation import operation_model, validate
 
 DEMO_SEED = Path(__file__).with_name("demo_seed.yaml")
 _MFA_MEMBERS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration")
-_POOL_SEED_ONLY = ("Id", "Clients", "Users", "Adaptive", *_MFA_MEMBERS)
+_POOL_SEED_ONLY = ("Id", "Clients", "Users", "Groups", "Adaptive", *_MFA_MEMBERS)
 _CLIENT_SEED_ONLY = ("ClientId", "ClientSecret")
 _USER_KEYS = frozenset({"Username", "Password", "TemporaryPassword", "Attributes", "Status",
-                        "Enabled", "Mfa", "SrpSalt"})
+                        "Enabled", "Mfa", "SrpSalt", "Groups"})
 
 
 class SeedError(ValueError):
@@ -65,6 +65,7 @@ class UserSeed:
     # Pins the salt, so a known-answer SRP exchange can be replayed against this user.
     srp_salt: int | None
     mfa: MfaSeed
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class PoolSeed:
     adaptive: AdaptiveRules
     clients: tuple[ClientSeed, ...]
     users: tuple[UserSeed, ...]
+    groups: tuple[dict[str, Any], ...] = ()  # CreateGroup requests, without UserPoolId
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,13 @@ def _parse_pool(entry: dict[str, Any], where: str) -> PoolSeed:
             raise SeedError(f"{where}.Clients[{position}]: a seeded client needs a fixed ClientId")
         clients.append(ClientSeed(client_id=client["ClientId"], secret=client.get("ClientSecret"),
                                   request=client_request))
+    groups = []
+    for position, group in enumerate(entry.get("Groups") or []):
+        if not isinstance(group, dict):
+            raise SeedError(f"{where}.Groups[{position}]: expected a CreateGroup mapping")
+        group_request = {key: value for key, value in group.items() if key != "UserPoolId"}
+        _validated("CreateGroup", {**group_request, "UserPoolId": entry["Id"]})
+        groups.append(group_request)
     users = [_parse_user(user, f"{where}.Users[{position}]")
              for position, user in enumerate(entry.get("Users") or [])]
     return PoolSeed(
@@ -151,7 +160,7 @@ def _parse_pool(entry: dict[str, Any], where: str) -> PoolSeed:
             blocked_ips=frozenset(adaptive.get("BlockedIps") or []),
             require_mfa_for_new_ip=bool(adaptive.get("RequireMfaForNewIp", False)),
         ),
-        clients=tuple(clients), users=tuple(users),
+        clients=tuple(clients), users=tuple(users), groups=tuple(groups),
     )
 
 
@@ -163,6 +172,9 @@ def _parse_user(entry: dict[str, Any], where: str) -> UserSeed:
     if not entry.get("Username") or not password:
         raise SeedError(f"{where}: needs Username and Password or TemporaryPassword")
     default_status = "CONFIRMED" if "Password" in entry else "FORCE_CHANGE_PASSWORD"
+    groups = entry.get("Groups") or []
+    if not isinstance(groups, list) or not all(isinstance(name, str) for name in groups):
+        raise SeedError(f"{where}: Groups must be a list of group names")
     return UserSeed(
         username=entry["Username"],
         password=password,
@@ -171,6 +183,7 @@ def _parse_user(entry: dict[str, Any], where: str) -> UserSeed:
         enabled=bool(entry.get("Enabled", True)),
         srp_salt=int(str(entry["SrpSalt"]), 16) if "SrpSalt" in entry else None,
         mfa=_parse_mfa(entry.get("Mfa") or {}, where),
+        groups=tuple(groups),
     )
 
 
@@ -196,6 +209,8 @@ def _apply_pool(store: PoolStore, entry: PoolSeed, now: float, where: str) -> No
     for client in entry.clients:
         store.create_client(pool, client.request, now=now, client_id=client.client_id,
                             secret=client.secret)
+    for group in entry.groups:
+        add_group(pool, group, now)
     for position, user in enumerate(entry.users):
         _apply_user(store, pool, user, now, f"{where}.Users[{position}]")
 
@@ -211,6 +226,11 @@ def _apply_user(store: PoolStore, pool: Pool, entry: UserSeed, now: float, where
         passwords.set_password(pool, user, entry.password, entry.srp_salt, now)
     user.enabled = entry.enabled
     _apply_mfa(user.mfa, entry.mfa)
+    for name in entry.groups:
+        if name not in pool.groups:
+            raise SeedError(f"{where}: group {name!r} is not in the pool's Groups")
+        if name not in user.groups:
+            user.groups.append(name)
 
 
 def _apply_mfa(settings: MfaSettings, entry: MfaSeed) -> None:

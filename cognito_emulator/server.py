@@ -64,6 +64,9 @@ async def handle_api(request: web.Request) -> web.Response:
         body = await _read_json(request)
         if isinstance(body.get("ChallengeName"), str):
             record.challenge = body["ChallengeName"]
+        flow = body.get("AuthFlow")
+        if operation in ("InitiateAuth", "AdminInitiateAuth") and isinstance(flow, str):
+            record.auth_flow = flow[:64]  # an enum value; capped in case it is not
         await _apply_fault(emulator, operation)
         model = operation_model(operation)
         assert model is not None

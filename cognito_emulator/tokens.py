@@ -3,7 +3,9 @@
 Each pool gets its own RSA key when it first signs something; keys survive a reset (a cached
 JWKS in a running gateway stays valid). Refresh tokens are random strings that index a record,
 which is what lets RevokeToken and GlobalSignOut invalidate them and the access tokens minted
-from the same sign-in (same ``origin_jti``).
+from the same sign-in (same ``origin_jti``). With refresh-token rotation (refresh.py) a
+refresh token is replaced by another of the same family. Lifetimes are the app client's
+(pool_store.lifetime); a user's groups add ``cognito:groups`` (and roles to the ID token).
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from cognito_emulator.errors import (
     NotAuthorized,
 )
 from cognito_emulator.models import Client, Pool, User
+from cognito_emulator.pool_store import lifetime
 
 ACCESS_SCOPE = "aws.cognito.signin.user.admin"
 # Changes a PreTokenGeneration trigger makes to the (access, ID) claims before signing.
 ClaimAdjuster = Callable[[dict[str, Any], dict[str, Any]], None]
-_UNIT_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
 _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
 
 
@@ -75,6 +77,9 @@ class RefreshRecord:
     expires_at: float
     # The device the sign-in was made with (or was handed in NewDeviceMetadata), if any.
     device_key: str | None = None
+    # Refresh-token rotation: when GetTokensFromRefreshToken replaced this token (it then
+    # works only within the client's RetryGracePeriodSeconds of that moment).
+    rotated_at: float | None = None
 
 
 class Tokens:
@@ -92,25 +97,41 @@ class Tokens:
         """AuthenticationResult for a completed sign-in: ID, access and refresh token."""
         now = int(self._clock.now())
         origin_jti = str(uuid.uuid4())
-        refresh_token = self._entropy.token(96)
-        self.refresh_tokens[refresh_token] = RefreshRecord(
+        refresh_token = self._new_refresh_token(RefreshRecord(
             pool_id=pool.id, client_id=client.client_id, username=user.username,
             origin_jti=origin_jti, auth_time=now,
-            expires_at=now + _lifetime(client, "RefreshToken", client.refresh_token_validity),
-            device_key=device_key,
-        )
+            expires_at=now + lifetime(client, "RefreshToken"), device_key=device_key,
+        ))
         result = self.mint(pool, client, user, issuer, origin_jti=origin_jti, auth_time=now,
                            adjust=adjust)
         result["RefreshToken"] = refresh_token
         return result
+
+    def rotate(self, record: RefreshRecord) -> str:
+        """A refresh token replacing ``record``'s (rotation): the same sign-in family, so
+        RevokeToken and GlobalSignOut end both, valid for what remained of the old one. The
+        old one is marked rotated out from now (a retry in the grace period keeps the first
+        moment)."""
+        if record.rotated_at is None:
+            record.rotated_at = self._clock.now()
+        return self._new_refresh_token(RefreshRecord(
+            pool_id=record.pool_id, client_id=record.client_id, username=record.username,
+            origin_jti=record.origin_jti, auth_time=record.auth_time,
+            expires_at=record.expires_at, device_key=record.device_key,
+        ))
+
+    def _new_refresh_token(self, record: RefreshRecord) -> str:
+        token = self._entropy.token(96)
+        self.refresh_tokens[token] = record
+        return token
 
     def mint(self, pool: Pool, client: Client, user: User, issuer: str, *, origin_jti: str,
              auth_time: int, adjust: ClaimAdjuster | None = None) -> dict[str, Any]:
         """ID and access tokens for one sign-in family (also used by REFRESH_TOKEN_AUTH)."""
         now = int(self._clock.now())
         event_id = str(uuid.uuid4())
-        access_lifetime = _lifetime(client, "AccessToken", client.access_token_validity)
-        id_lifetime = _lifetime(client, "IdToken", client.id_token_validity)
+        access_lifetime = lifetime(client, "AccessToken")
+        id_lifetime = lifetime(client, "IdToken")
         common = {"sub": user.sub, "iss": f"{issuer}/{pool.id}", "origin_jti": origin_jti,
                   "event_id": event_id, "auth_time": auth_time, "iat": now}
         access = {**common, "client_id": client.client_id, "token_use": "access",
@@ -119,6 +140,16 @@ class Tokens:
         identity = {**_attribute_claims(user), **common, "cognito:username": user.username,
                     "aud": client.client_id, "token_use": "id", "exp": now + id_lifetime,
                     "jti": str(uuid.uuid4())}
+        groups = pool.group_claims(user)
+        if groups.groups:
+            # cognito:groups in both tokens, only for a user in a group (Cognito leaves the
+            # claim out otherwise); the groups' IAM roles in the ID token.
+            access["cognito:groups"] = list(groups.groups)
+            identity["cognito:groups"] = list(groups.groups)
+        if groups.roles:
+            identity["cognito:roles"] = list(groups.roles)
+        if groups.preferred_role:
+            identity["cognito:preferred_role"] = groups.preferred_role
         if adjust is not None:
             adjust(access, identity)
         return {
@@ -179,10 +210,6 @@ class Tokens:
         for record in self.refresh_tokens.values():
             if record.pool_id == pool_id and record.username == username:
                 self.revoked_origins.add(record.origin_jti)
-
-
-def _lifetime(client: Client, which: str, amount: int) -> int:
-    return amount * _UNIT_SECONDS[client.token_validity_units.get(which, "minutes")]
 
 
 def _attribute_claims(user: User) -> dict[str, Any]:

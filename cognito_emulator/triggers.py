@@ -299,10 +299,12 @@ def pre_token_generation(functions: FunctionTable, pool: Pool, client_id: str, u
     if configured(pool, PRE_TOKEN_GENERATION) is None:
         return None
     version = pre_token_generation_version(pool)
+    groups = pool.group_claims(user)
     request: dict[str, Any] = {
         "userAttributes": user_attributes(user),
-        "groupConfiguration": {"groupsToOverride": [], "iamRolesToOverride": [],
-                               "preferredRole": None},
+        "groupConfiguration": {"groupsToOverride": list(groups.groups),
+                               "iamRolesToOverride": list(groups.roles),
+                               "preferredRole": groups.preferred_role},
         "clientMetadata": dict(client_metadata),
     }
     if version == "2":
@@ -319,14 +321,19 @@ def pre_token_generation(functions: FunctionTable, pool: Pool, client_id: str, u
         access_scopes = _object(details.get("accessTokenGeneration"))
         scopes_to_add = _string_list(access_scopes.get("scopesToAdd"))
         scopes_to_suppress = _string_list(access_scopes.get("scopesToSuppress"))
+        group_override = _group_override(details.get("groupOverrideDetails"))
     else:
-        id_changes = _claim_changes(answered.get("claimsOverrideDetails"))
+        details = _object(answered.get("claimsOverrideDetails"))
+        id_changes = _claim_changes(details)
         access_changes = ({}, [])
         scopes_to_add, scopes_to_suppress = [], []
+        group_override = _group_override(details.get("groupOverrideDetails"))
 
     def adjust(access: dict[str, Any], identity: dict[str, Any]) -> None:
         _apply(identity, *id_changes)
         _apply(access, *access_changes)
+        if group_override is not None:
+            _override_groups(access, identity, group_override)
         if scopes_to_add or scopes_to_suppress:
             scopes = [scope for scope in str(access.get("scope", "")).split()
                       if scope not in scopes_to_suppress]
@@ -350,6 +357,51 @@ def _string_list(value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise InvalidLambdaResponse(INVALID_RESPONSE)
     return list(value)
+
+
+@dataclass(frozen=True)
+class _GroupOverride:
+    groups: list[str] | None
+    roles: list[str] | None
+    preferred_role: str | None
+    preferred_role_given: bool
+
+
+def _group_override(value: Any) -> _GroupOverride | None:
+    """groupOverrideDetails: each member present replaces what the user's groups gave."""
+    if value is None:
+        return None
+    details = _object(value)
+    groups = details.get("groupsToOverride")
+    roles = details.get("iamRolesToOverride")
+    preferred = details.get("preferredRole")
+    if preferred is not None and not isinstance(preferred, str):
+        raise InvalidLambdaResponse(INVALID_RESPONSE)
+    return _GroupOverride(
+        groups=None if groups is None else _string_list(groups),
+        roles=None if roles is None else _string_list(roles),
+        preferred_role=preferred, preferred_role_given="preferredRole" in details,
+    )
+
+
+def _override_groups(access: dict[str, Any], identity: dict[str, Any],
+                     override: _GroupOverride) -> None:
+    if override.groups is not None:
+        for claims in (access, identity):
+            if override.groups:
+                claims["cognito:groups"] = list(override.groups)
+            else:
+                claims.pop("cognito:groups", None)
+    if override.roles is not None:
+        if override.roles:
+            identity["cognito:roles"] = list(override.roles)
+        else:
+            identity.pop("cognito:roles", None)
+    if override.preferred_role_given:
+        if override.preferred_role:
+            identity["cognito:preferred_role"] = override.preferred_role
+        else:
+            identity.pop("cognito:preferred_role", None)
 
 
 def _claim_changes(value: Any) -> tuple[dict[str, Any], list[str]]:

@@ -154,3 +154,26 @@ def migrate_by_email(event: dict[str, Any], context: Any) -> dict[str, Any]:
         event["response"].update(userAttributes={"email_verified": "true"},
                                  messageAction="SUPPRESS")
     return event
+
+
+def pre_token_groups_v1(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Puts what it was told about groups in a claim, and replaces the groups and roles."""
+    config = event["request"]["groupConfiguration"]
+    event["response"]["claimsOverrideDetails"] = {
+        "claimsToAddOrOverride": {"seen_groups": ",".join(config["groupsToOverride"]),
+                                  "seen_preferred_role": str(config["preferredRole"])},
+        "groupOverrideDetails": {
+            "groupsToOverride": ["overridden", *config["groupsToOverride"]],
+            "iamRolesToOverride": ["arn:aws:iam::000000000000:role/overridden"],
+            "preferredRole": "arn:aws:iam::000000000000:role/overridden",
+        },
+    }
+    return event
+
+
+def pre_token_groups_v2(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Version 2: takes every group away."""
+    event["response"]["claimsAndScopeOverrideDetails"] = {
+        "groupOverrideDetails": {"groupsToOverride": []},
+    }
+    return event

@@ -75,6 +75,14 @@ def test_command_line_announces_where_it_listens() -> None:
          "      - {Username: u, Password: Aa-1aaaaaa, Attributes: {shoe_size: '9'}}\n",
          "shoe_size"),
         ("pools:\n  - PoolName: no-id\n", "fixed Id"),
+        ("pools:\n  - Id: us-east-1_Bad3\n    PoolName: bad\n    Users:\n"
+         "      - {Username: u, Password: Aa-1aaaaaa, Groups: [ghosts]}\n", "ghosts"),
+        ("pools:\n  - Id: us-east-1_Bad4\n    PoolName: bad\n    Groups:\n"
+         "      - {GroupName: g, Precedence: -1}\n", "precedence"),
+        ("pools:\n  - Id: us-east-1_Bad5\n    PoolName: bad\n    Clients:\n"
+         "      - {ClientId: c1, ClientName: c, AccessTokenValidity: 2,\n"
+         "         TokenValidityUnits: {AccessToken: minutes}}\n",
+         "Invalid range for token validity."),
     ],
 )
 def test_a_bad_seed_stops_the_start_with_a_reason(tmp_path: Path, seed: str,
