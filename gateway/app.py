@@ -16,10 +16,12 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import aiohttp
 import redis.asyncio as aioredis
 from aiohttp import web
 
 from gateway.cognito.client import Cognito, open_client
+from gateway.cognito.jwks import TokenVerifier
 from gateway.config import Settings
 from gateway.errors import StoreUnavailable
 from gateway.keys import (
@@ -27,16 +29,22 @@ from gateway.keys import (
     COGNITO,
     COGNITO_CLIENT,
     EXECUTOR,
+    FRESHNESS,
+    HTTP,
     PAGES,
     SESSIONS,
     SETTINGS,
     SIGN_IN,
     SIGNING,
     STORE,
+    UPSTREAM_CLIENTS,
+    VERIFIER,
 )
 from gateway.logs import quiet_libraries
+from gateway.relay.proxy import relay_app, upstream_clients
 from gateway.security.limits import Limits
 from gateway.security.signing import Signing
+from gateway.session.refresh import Freshness
 from gateway.session.sessions import Sessions
 from gateway.signin.journey import Journeys
 from gateway.signin.runner import Rules, SignIn
@@ -45,7 +53,13 @@ from gateway.web import api, health, hosted
 from gateway.web.bodies import whole_bodies
 from gateway.web.fetch_metadata import same_origin_writes
 from gateway.web.i18n import Catalogs
-from gateway.web.middleware import cache_control, error_pages, request_context, server_name
+from gateway.web.middleware import (
+    cache_control,
+    error_pages,
+    finish_headers,
+    request_context,
+    server_name,
+)
 from gateway.web.session_layer import session_layer
 from gateway.web.templates import STATIC_DIR, Pages
 
@@ -109,6 +123,18 @@ def _yield_to_event_loop() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SRP_THREAD_NICE)
 
 
+def _http() -> CleanupContext:
+    """The gateway's own HTTP clients: one for the pool's JWKS, one per relayed route."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as http, upstream_clients(app[SETTINGS].routes) as (
+                clients):
+            app[HTTP], app[UPSTREAM_CLIENTS] = http, clients
+            yield
+
+    return context
+
+
 def _executor(executor: Executor | None) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
         owned = executor is None
@@ -122,13 +148,20 @@ def _executor(executor: Executor | None) -> CleanupContext:
     return context
 
 
-def _services(clock: Callable[[], datetime] | None) -> CleanupContext:
+def _services(
+    clock: Callable[[], datetime] | None, wall_clock: Callable[[], float] | None
+) -> CleanupContext:
     async def context(app: web.Application) -> AsyncIterator[None]:
         settings, store = app[SETTINGS], app[STORE]
         app[COGNITO] = Cognito(app[COGNITO_CLIENT], settings.cognito)
         lifetimes = settings.lifetimes
         app[SESSIONS] = Sessions(store, lifetimes.session_idle, lifetimes.session_absolute)
         cognito, existence = settings.cognito, settings.existence
+        app[VERIFIER] = TokenVerifier(cognito.issuer, cognito.client_id, app[HTTP],
+                                      timeout=cognito.read_timeout)
+        app[FRESHNESS] = Freshness(sessions=app[SESSIONS], store=store, cognito=app[COGNITO],
+                                   verifier=app[VERIFIER], margin=settings.relay.refresh_margin,
+                                   **({"clock": wall_clock} if wall_clock else {}))
         if not existence.assume_prevented:
             log.warning(
                 "the gateway cannot see whether the app client has PreventUserExistenceErrors "
@@ -149,6 +182,7 @@ def _services(clock: Callable[[], datetime] | None) -> CleanupContext:
             # Counter names are keyed by the newest signing key (rotating it resets them).
             limits=Limits(store, settings.limits,
                           settings.cookies.secret_keys[-1].reveal().encode()),
+            verifier=app[VERIFIER],
             executor=app[EXECUTOR],
             **({"clock": clock} if clock else {}),
         )
@@ -164,6 +198,7 @@ def create_app(
     cognito_client: CognitoIdentityProviderClient | None = None,
     executor: Executor | None = None,
     clock: Callable[[], datetime] | None = None,
+    wall_clock: Callable[[], float] | None = None,
     catalogs: Catalogs | None = None,
 ) -> web.Application:
     quiet_libraries()
@@ -182,11 +217,16 @@ def create_app(
     app[CATALOGS] = catalogs or Catalogs()
     app[PAGES] = Pages(settings.branding, settings.cognito)
     app.cleanup_ctx.extend(
-        [_redis(redis), _cognito(cognito_client), _executor(executor), _services(clock)]
+        [_redis(redis), _cognito(cognito_client), _http(), _executor(executor),
+         _services(clock, wall_clock)]
     )
-    app.on_response_prepare.extend([cache_control, server_name])
+    app.on_response_prepare.extend([finish_headers, cache_control, server_name])
     app.add_routes(health.routes)
     app.add_subapp(api.PREFIX, api.api_app(guard=same_origin_writes, bodies=whole_bodies))
+    for route in settings.routes:
+        # The prefix without its last "/": "/api" serves "/api/...", and "/api" alone is the
+        # sub-application's 404 (a prefix without its slash reaches no upstream).
+        app.add_subapp(route.prefix.rstrip("/"), relay_app(route, guard=same_origin_writes))
     app.add_routes(hosted.page_routes(settings.home_path))
     app.router.add_static("/static/", STATIC_DIR)
     return app

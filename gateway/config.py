@@ -32,15 +32,18 @@ from pydantic import (
     Field,
     GetCoreSchemaHandler,
     PlainValidator,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, core_schema
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 from yarl import URL
 
+from gateway.relay.routes import Route, parse_routes
 from gateway.web.contrast import TEXT_MINIMUM, contrast_ratio
 
 # CUSTOM_AUTH_SRP is Cognito's CUSTOM_AUTH begun with SRP (CHALLENGE_NAME: SRP_A): the password
@@ -226,6 +229,11 @@ class CognitoSettings(_Section):
     region: str = Field(default="", validation_alias="GATEWAY_REGION", validate_default=True)
     endpoint: PlainUrl | None = Field(default=None, validation_alias="GATEWAY_COGNITO_ENDPOINT")
     auth_flow: str = Field(default="USER_SRP_AUTH", validation_alias="GATEWAY_AUTH_FLOW")
+    # The app client rotates refresh tokens (RefreshTokenRotation ENABLED): refresh with
+    # GetTokensFromRefreshToken and keep the new refresh token; else REFRESH_TOKEN_AUTH.
+    refresh_token_rotation: Flag = Field(
+        default=False, validation_alias="GATEWAY_REFRESH_TOKEN_ROTATION"
+    )
     # Seconds. Explicit because botocore defaults to a minute; there are no automatic retries.
     connect_timeout: float = Field(
         default=2.0, ge=0.05, le=60, validation_alias="GATEWAY_COGNITO_CONNECT_TIMEOUT"
@@ -276,6 +284,14 @@ class CognitoSettings(_Section):
     @property
     def pool_name(self) -> str:
         return self.user_pool_id.split("_", 1)[1]
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of the pool's tokens, under which it publishes its keys. The emulator
+        issues under its own URL, as a client reaches it (the endpoint)."""
+        if self.endpoint:
+            return f"{self.endpoint.rstrip('/')}/{self.user_pool_id}"
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
 
     @property
     def asks_password(self) -> bool:
@@ -473,6 +489,61 @@ class PasswordPolicy(_Section):
         return value
 
 
+class RelaySettings(_Section):
+    """The API relay: upstream routes, token freshness, and the origins allowed to call."""
+
+    # GATEWAY_UPSTREAMS (JSON), or a file holding it (GATEWAY_UPSTREAMS_FILE); read and
+    # checked by gateway.relay.routes.parse_routes once the home path is known (Settings).
+    upstreams: str | None = Field(default=None, validation_alias="GATEWAY_UPSTREAMS")
+    upstreams_file: Path | None = Field(default=None, validation_alias="GATEWAY_UPSTREAMS_FILE")
+    # Seconds before the access token's expiry from which it is refreshed.
+    refresh_margin: WholeNumber = Field(
+        default=60, ge=0, le=3600, validation_alias="GATEWAY_REFRESH_MARGIN"
+    )
+    # Exact origins (scheme://host[:port]) whose pages may call the JSON API and the relay
+    # with the person's cookies (CORS with credentials). Never "*".
+    cors_origins: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
+        default=(), validation_alias="GATEWAY_CORS_ORIGINS"
+    )
+
+    _routes: tuple[Route, ...] = PrivateAttr(default=())
+
+    @field_validator("upstreams_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f": {value} is not a readable file")
+        return value
+
+    @model_validator(mode="after")
+    def _read_routes(self) -> RelaySettings:
+        if self.upstreams and self.upstreams_file:
+            raise ValueError("set GATEWAY_UPSTREAMS or GATEWAY_UPSTREAMS_FILE, not both")
+        text, variable = self.upstreams, "GATEWAY_UPSTREAMS"
+        if self.upstreams_file is not None:
+            text, variable = self.upstreams_file.read_text(), "GATEWAY_UPSTREAMS_FILE"
+        try:
+            self._routes = parse_routes(text, home_path=None) if text else ()
+        except ValueError as error:
+            raise ValueError(f"{variable}{error}") from None
+        return self
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """The relay's routes, read and checked with the rest of the configuration."""
+        return self._routes
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            url = URL(origin)
+            if (url.scheme not in {"http", "https"} or not url.host or url.raw_path not in {"", "/"}
+                    or url.query_string or url.fragment or url.user or origin.endswith("/")):
+                raise ValueError(f": {origin!r} is not an origin like https://app.example.com")
+        return value
+
+
 class BrandingSettings(_Section):
     """The look of the pages."""
 
@@ -526,6 +597,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     existence: ExistenceSettings = ExistenceSettings()
     devices: DeviceSettings = DeviceSettings()
+    relay: RelaySettings = RelaySettings()
     branding: BrandingSettings = BrandingSettings()
     # IPs/CIDRs whose X-Forwarded-For entries are believed, walked right to left.
     trusted_proxies: Annotated[tuple[ProxyNetwork, ...], BeforeValidator(_comma_list)] = Field(
@@ -559,6 +631,19 @@ class Settings(BaseSettings):
         if (first := value.strip("/").split("/")[0]) in _RESERVED_PATHS:
             raise ValueError(f"cannot be under /{first}, which the gateway serves")
         return value
+
+    @model_validator(mode="after")
+    def _routes_leave_the_home_page_alone(self) -> Settings:
+        for route in self.relay.routes:
+            if self.home_path is not None and (
+                    self.home_path.rstrip("/") + "/").startswith(route.prefix):
+                raise ValueError(f"GATEWAY_UPSTREAMS: route {route.prefix!r} holds "
+                                 f"GATEWAY_HOME_PATH {self.home_path}")
+        return self
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        return self.relay.routes
 
     @field_validator("log_level", mode="before")
     @classmethod

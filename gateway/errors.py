@@ -112,6 +112,12 @@ class NotSignedIn(Refused):
     code, status = "not_signed_in", 401
 
 
+class Forbidden(Refused):
+    """Signed in, but not allowed here: a relayed route open to some groups only."""
+
+    code, status = "forbidden", 403
+
+
 class RateLimited(Refused):
     code, status = "rate_limited", 429
 
@@ -155,6 +161,13 @@ class CodeExpired(Restart):
 
 class FlowExpired(Restart):
     code, status = "flow_expired", 410
+
+
+class SessionExpired(Restart):
+    """The session ended behind the browser's back: Cognito refused its refresh token (revoked,
+    expired, the person disabled or signed out everywhere). Sign in again."""
+
+    code, status = "session_expired", 401
 
 
 class TooManyAttempts(Restart):

@@ -5,11 +5,14 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
+import aiohttp
 from aiohttp import web
 
 from gateway.cognito.client import Cognito
+from gateway.cognito.jwks import TokenVerifier
 from gateway.config import Settings
 from gateway.security.signing import Signing
+from gateway.session.refresh import Freshness
 from gateway.session.sessions import Sessions
 from gateway.signin.runner import SignIn
 from gateway.store import Store
@@ -30,6 +33,11 @@ COGNITO = web.AppKey("cognito", Cognito)
 SESSIONS = web.AppKey("sessions", Sessions)
 SIGN_IN = web.AppKey("sign_in", SignIn)
 EXECUTOR = web.AppKey("executor", Executor)
+# The gateway's own HTTP client (the pool's JWKS), and the relay's, one per upstream route.
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+UPSTREAM_CLIENTS = web.AppKey("upstream_clients", dict[str, aiohttp.ClientSession])
+VERIFIER = web.AppKey("verifier", TokenVerifier)
+FRESHNESS = web.AppKey("freshness", Freshness)
 
 # The gateway's own application, whose keys above hold every dependency. Handlers read them
 # through this rather than ``request.app`` (inside the /auth sub-app that is the sub-app) or
@@ -43,3 +51,5 @@ STALE_COOKIES = web.RequestKey("stale_cookies", set[str])
 # The client IP through the trusted proxies, worked out once: UserContextData, the rate limits
 # and the request log all use this one value.
 CLIENT_IP: web.RequestKey[str | None] = web.RequestKey("client_ip")
+# The request went to an upstream: its answer keeps the upstream's own Cache-Control.
+RELAYED = web.RequestKey("relayed", bool)

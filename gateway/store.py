@@ -122,10 +122,15 @@ class Store:
 
     # --- sealed records ---------------------------------------------------------------------
 
-    async def put(self, kind: str, ticket: Ticket, record: dict[str, Any], ttl: int) -> None:
+    async def put(self, kind: str, ticket: Ticket, record: dict[str, Any], ttl: int, *,
+                  only_if_present: bool = False) -> bool:
+        """Store a sealed record; with ``only_if_present``, only over one that exists (SET XX).
+        True when written."""
         name = self.key(kind, ticket.id)
         blob = seal(ticket.key, name, record)
-        await self._guard(lambda: self.redis.set(name, blob, ex=max(1, ttl)))
+        written = await self._guard(
+            lambda: self.redis.set(name, blob, ex=max(1, ttl), xx=only_if_present))
+        return bool(written)
 
     async def put_indexed(
         self, kind: str, ticket: Ticket, record: dict[str, Any], ttl: int, index: str,
@@ -177,6 +182,9 @@ class Store:
 
     async def delete(self, kind: str, ticket_id: str) -> None:
         await self._guard(lambda: self.redis.delete(self.key(kind, ticket_id)))
+
+    async def exists(self, kind: str, ticket_id: str) -> bool:
+        return bool(await self._guard(lambda: self.redis.exists(self.key(kind, ticket_id))))
 
     async def expire(self, kind: str, ticket_id: str, ttl: int) -> None:
         await self._guard(lambda: self.redis.expire(self.key(kind, ticket_id), max(1, ttl)))

@@ -35,6 +35,7 @@ from botocore.exceptions import (
 )
 from types_aiobotocore_cognito_idp.type_defs import (
     AnalyticsMetadataTypeTypeDef,
+    GetTokensFromRefreshTokenRequestTypeDef,
     InitiateAuthRequestTypeDef,
     InitiateAuthResponseTypeDef,
     RespondToAuthChallengeRequestTypeDef,
@@ -47,7 +48,7 @@ from gateway import errors
 from gateway.cognito.errors import translate
 from gateway.config import CognitoSettings
 from gateway.security.client_context import RequestContext
-from gateway.signin.model import ChallengeName
+from gateway.signin.model import ChallengeName, Tokens, read_reply
 
 if TYPE_CHECKING:  # the client class exists in the stubs only
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
@@ -107,6 +108,7 @@ class Cognito:
         self._client = client
         self._client_id = settings.client_id
         self._client_secret = settings.client_secret.reveal() if settings.client_secret else None
+        self._rotating = settings.refresh_token_rotation
         # ClientMetadata and AnalyticsMetadata are the same on every call; UserContextData is
         # added per request (:meth:`_extras`).
         self._fixed: _Extras = {}
@@ -214,6 +216,47 @@ class Cognito:
     async def global_sign_out(self, access_token: str) -> None:
         async with _translated("global_sign_out"):
             await self._client.global_sign_out(AccessToken=access_token)
+
+    async def refresh(
+        self, refresh_token: str, username: str, device_key: str | None
+    ) -> Tokens:
+        """New tokens for a session. A client that rotates its refresh tokens (the new one
+        comes back with the others) is asked with GetTokensFromRefreshToken, which takes the
+        client secret itself; any other with REFRESH_TOKEN_AUTH, whose SECRET_HASH is over the
+        internal username. A remembered device's key goes along: Cognito ties the tokens to it.
+        """
+        if self._rotating:
+            request: GetTokensFromRefreshTokenRequestTypeDef = {
+                "RefreshToken": refresh_token, "ClientId": self._client_id}
+            if self._client_secret is not None:
+                request["ClientSecret"] = self._client_secret
+            if device_key:
+                request["DeviceKey"] = device_key
+            if "ClientMetadata" in self._fixed:
+                request["ClientMetadata"] = self._fixed["ClientMetadata"]
+            async with _translated("get_tokens_from_refresh_token"):
+                reply = await self._client.get_tokens_from_refresh_token(**request)
+            return _refreshed(dict(reply), refresh_token)
+        parameters = {"REFRESH_TOKEN": refresh_token, **self._signed(username)}
+        if device_key:
+            parameters["DEVICE_KEY"] = device_key
+        async with _translated("refresh_token_auth"):
+            answer = await self._client.initiate_auth(
+                AuthFlow="REFRESH_TOKEN_AUTH", ClientId=self._client_id,
+                AuthParameters=parameters, **self._fixed,
+            )
+        return _refreshed(dict(answer), refresh_token)
+
+
+def _refreshed(reply: Mapping[str, object], refresh_token: str) -> Tokens:
+    """The tokens of a refresh reply; the refresh token stays the one sent unless a rotating
+    client handed out a new one."""
+    step = read_reply(reply, "")
+    if not isinstance(step, Tokens):
+        raise errors.UpstreamProtocolError("a token refresh answered with a challenge")
+    if step.refresh_token:
+        return step
+    return Tokens(step.access_token, step.id_token, refresh_token, step.expires_in)
 
 
 @asynccontextmanager

@@ -24,6 +24,9 @@ _MISCONFIGURED = frozenset({
 # Operations whose caller holds a token rather than a password: a refusal means the
 # session is over, not that somebody typed something wrong.
 TOKEN_OPERATIONS = frozenset({"revoke_token", "global_sign_out", "get_user"})
+# A token refresh (REFRESH_TOKEN_AUTH is an InitiateAuth, named apart here): a refusal ends the
+# session rather than reporting a wrong password.
+REFRESH_OPERATIONS = frozenset({"refresh_token_auth", "get_tokens_from_refresh_token"})
 
 # Cognito's InvalidPasswordException sentences (English only) -> the rule they name.
 _BROKEN_RULES = {
@@ -42,6 +45,13 @@ def translate(operation: str, code: str, message: str, status: int) -> errors.Ga
     if operation in TOKEN_OPERATIONS and code in {"NotAuthorizedException",
                                                   "UserNotFoundException"}:
         return errors.NotSignedIn(f"{reason}: token refused")
+    if operation in REFRESH_OPERATIONS and code in {"NotAuthorizedException",
+                                                    "UserNotFoundException"}:
+        if "secret" in message.lower():
+            # Our configuration, not the person's session: keep the session, say it loudly.
+            return errors.Misconfigured(f"{reason}: client secret refused")
+        # Expired, revoked, rotated away, the person disabled or signed out everywhere.
+        return errors.SessionExpired(f"{reason}: refresh token refused")
     match code:
         case "NotAuthorizedException":
             return _not_authorized(message, reason)

@@ -16,7 +16,7 @@ from types_aiobotocore_cognito_idp.type_defs import (
 )
 
 from gateway.security.client_context import RequestContext
-from gateway.signin.model import ChallengeName
+from gateway.signin.model import ChallengeName, Tokens
 
 AuthReply = InitiateAuthResponseTypeDef | RespondToAuthChallengeResponseTypeDef
 
@@ -57,3 +57,7 @@ class CognitoPort(Protocol):
     async def revoke_token(self, refresh_token: str) -> None: ...
 
     async def global_sign_out(self, access_token: str) -> None: ...
+
+    async def refresh(self, refresh_token: str, username: str, device_key: str | None) -> Tokens:
+        """New tokens; a refused refresh token raises SessionExpired."""
+        ...

@@ -1,11 +1,12 @@
 """Signed-in sessions: tokens kept server-side, sealed with a key only the cookie holds.
 
-A session has a sliding idle timeout and an absolute cap, and it never outlives its access
-token: nothing asks Cognito on every request, so the token's expiry is the latest moment a
-person disabled, deleted or signed out everywhere at Cognito is still signed in here. (Until
-tokens are refreshed, that expiry ends the session; a refresh will move it with new tokens.)
-The Redis TTL is always the smallest of the three, so a record never outlives the promise even
-if nobody reads it again.
+A session has a sliding idle timeout and an absolute cap. Nothing asks Cognito on every request,
+so the access token's expiry is the latest moment a person disabled, deleted or signed out
+everywhere at Cognito is still trusted here: before it, the token is refreshed
+(:mod:`gateway.session.refresh`), which asks Cognito again, and a refused refresh ends the
+session. A session without a refresh token ends with its access token. The Redis TTL is
+always the smallest of the limits, so a record never outlives the promise even if nobody reads
+it again.
 """
 
 from __future__ import annotations
@@ -39,15 +40,19 @@ _PUBLIC_CLAIMS = {
 }
 
 
-def user_from_id_token(id_token: str) -> dict[str, Any]:
-    """The person's public profile from the ID token.
+def user_from_claims(claims: dict[str, Any]) -> dict[str, Any]:
+    """The person's public profile: the ID token's claims a page may see, and their groups
+    (``cognito:groups``; an empty list for none), which decide the relay routes they reach."""
+    user = {public: claims[claim] for claim, public in _PUBLIC_CLAIMS.items() if claim in claims}
+    groups = claims.get("cognito:groups")
+    user["groups"] = [str(g) for g in groups] if isinstance(groups, list) else []
+    return user
 
-    The signature is not checked here: the token came straight from Cognito over a TLS
-    connection the gateway opened itself, which OpenID Connect Core 3.1.3.7 accepts in place
-    of signature validation. The token is never accepted from a browser.
-    """
-    claims = jwt.decode(id_token, options={"verify_signature": False})
-    return {public: claims[claim] for claim, public in _PUBLIC_CLAIMS.items() if claim in claims}
+
+def user_from_id_token(id_token: str) -> dict[str, Any]:
+    """The same, from an ID token read without checking it (one the gateway verified already,
+    against the pool's keys: :mod:`gateway.cognito.jwks`). Never a token from a browser."""
+    return user_from_claims(jwt.decode(id_token, options={"verify_signature": False}))
 
 
 @dataclass(slots=True)
@@ -64,10 +69,30 @@ class UserSession:
     def __repr__(self) -> str:
         return f"UserSession(sub={self.user.get('sub')!r})"
 
+    @property
+    def internal_username(self) -> str:
+        """The name Cognito knows the person by: what REFRESH_TOKEN_AUTH's SECRET_HASH is over."""
+        return str(self.user.get("username") or self.user.get("sub") or "")
+
+    def stale(self, now: float, margin: float) -> bool:
+        """Whether the access token expires within ``margin`` seconds (or has)."""
+        return self.access_expires_at - now <= margin
+
+    def refreshed(self, tokens: Tokens, user: dict[str, Any], now: float) -> UserSession:
+        """The same session with new tokens (and the refresh token Cognito rotated to, if it
+        did); its start and its device stay."""
+        return UserSession(
+            user=user, access_token=tokens.access_token, id_token=tokens.id_token,
+            refresh_token=tokens.refresh_token or self.refresh_token,
+            access_expires_at=now + tokens.expires_in, created_at=self.created_at,
+            device_key=self.device_key,
+        )
+
     @classmethod
-    def from_tokens(cls, tokens: Tokens, device_key: str | None = None) -> UserSession:
+    def from_tokens(cls, tokens: Tokens, device_key: str | None = None,
+                    user: dict[str, Any] | None = None) -> UserSession:
         return cls(
-            user=user_from_id_token(tokens.id_token),
+            user=user if user is not None else user_from_id_token(tokens.id_token),
             access_token=tokens.access_token,
             id_token=tokens.id_token,
             refresh_token=tokens.refresh_token,
@@ -110,9 +135,13 @@ class Sessions:
         self.absolute_timeout = absolute_timeout
 
     def _ttl(self, session: UserSession, now: float) -> int:
-        """Seconds the session may still live, rounded down: never past its end."""
-        return int(min(self.idle_timeout, session.created_at + self.absolute_timeout - now,
-                       session.access_expires_at - now))
+        """Seconds the session may still live, rounded down: never past its end. Without a
+        refresh token that end is the access token's expiry; with one, the session outlives
+        its access token, which is refreshed (and so checked with Cognito) before any use."""
+        ends = [self.idle_timeout, session.created_at + self.absolute_timeout - now]
+        if session.refresh_token is None:
+            ends.append(session.access_expires_at - now)
+        return int(min(ends))
 
     async def create(self, session: UserSession) -> Ticket:
         """Always a new id: the pre-login flow's id is never promoted (no session fixation).
@@ -128,14 +157,21 @@ class Sessions:
         """End every session of the person this session belongs to, on every device."""
         return await self._store.delete_indexed(KIND, _person(session))
 
-    async def save(self, ticket: Ticket, session: UserSession) -> None:
+    async def save(self, ticket: Ticket, session: UserSession) -> bool:
         """Write a changed session back (new tokens after a refresh) under the same ticket,
-        within the same limits."""
+        within the same limits, only if it still exists: a sign-out while Cognito was being
+        asked must not bring the session back. False when it was gone."""
         ttl = self._ttl(session, time.time())
         if ttl <= 0:
             await self._store.delete(KIND, ticket.id)
-            return
-        await self._store.put(KIND, ticket, session.to_record(), ttl)
+            return False
+        return await self._store.put(KIND, ticket, session.to_record(), ttl, only_if_present=True)
+
+    def ends(self, session: UserSession, now: float) -> tuple[float, float]:
+        """When the session ends if left alone (its idle timeout, from now), and at the latest
+        (its absolute cap)."""
+        cap = session.created_at + self.absolute_timeout
+        return min(now + self.idle_timeout, cap), cap
 
     async def load(self, ticket: Ticket | None) -> UserSession | None:
         """The session, with its idle timeout extended; None when absent or past a limit (the
@@ -164,3 +200,8 @@ class Sessions:
 
     async def delete(self, ticket: Ticket) -> None:
         await self._store.delete(KIND, ticket.id)
+
+    async def exists(self, ticket: Ticket) -> bool:
+        """Whether the session is still there (an open WebSocket asks every few seconds);
+        unlike :meth:`load`, this neither reads it nor extends its idle timeout."""
+        return await self._store.exists(KIND, ticket.id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.cognito.jwks import TokenVerifier
 from gateway.cognito.port import CognitoPort
 from gateway.errors import (
     AccountDisabled,
@@ -30,7 +31,7 @@ from gateway.errors import (
 from gateway.security.client_context import RequestContext
 from gateway.security.limits import Attempt, Limits
 from gateway.security.signing import Ticket
-from gateway.session.sessions import Sessions, UserSession
+from gateway.session.sessions import Sessions, UserSession, user_from_claims
 from gateway.signin import driver, steps
 from gateway.signin.devices import Device
 from gateway.signin.journey import Journey, Journeys
@@ -104,6 +105,7 @@ class SignIn:
         journeys: Journeys,
         sessions: Sessions,
         limits: Limits,
+        verifier: TokenVerifier,
         executor: Executor | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -112,6 +114,7 @@ class SignIn:
         self._journeys = journeys
         self._sessions = sessions
         self._limits = limits
+        self._verifier = verifier
         self._executor = executor
         self._clock = clock
 
@@ -353,7 +356,10 @@ class SignIn:
             # The device this session signed in with (or just remembered), for later refresh.
             used = turn.device if turn.device_used else None
             device = turn.remembered or used
-            session = UserSession.from_tokens(result, device.key if device else None)
+            # Checked against the pool's keys before anything of them is kept.
+            claims = await self._verifier.verify(result)
+            session = UserSession.from_tokens(result, device.key if device else None,
+                                              user=user_from_claims(claims))
             session_ticket = await self._sessions.create(session)
             await self._journeys.delete(ticket)
             log.info("signed in", extra={"sub": session.user.get("sub"),

@@ -8,6 +8,7 @@ A sub-application mounted at ``/auth``: its own middlewares make every answer un
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -17,17 +18,18 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from gateway import errors
-from gateway.keys import ROOT_APP, SETTINGS, SIGN_IN, STORE
+from gateway.keys import ROOT_APP, SESSIONS, SETTINGS, SIGN_IN, STORE
 from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose
 from gateway.signin import steps
 from gateway.signin.runner import Outcome, Pending, SignedIn
 from gateway.web import outcome
 from gateway.web.cookies import read_device, read_ticket
+from gateway.web.csrf_header import csrf_header, csrf_header_exempt
 from gateway.web.enrolment import enrolment
 from gateway.web.middleware import json_errors
 from gateway.web.requests import read_json, request_context, text_field
-from gateway.web.session_layer import current_session
+from gateway.web.session_layer import current_session, session_ended
 
 PREFIX = "/auth"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -49,24 +51,6 @@ def _document() -> dict[str, Any]:
 
 OPENAPI = _document()
 _OPENAPI_JSON = json.dumps(OPENAPI)
-
-
-def csrf_header_exempt(handler: Handler) -> Handler:
-    """Route metadata: this route may be fetched without ``X-CSRF`` (documentation only)."""
-    handler.csrf_header_exempt = True  # type: ignore[attr-defined]
-    return handler
-
-
-@web.middleware
-async def csrf_header(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every API call must carry ``X-CSRF: 1``. A cross-site page cannot add a custom header
-    without a CORS preflight, which we never grant, so this alone stops cross-site calls."""
-    route_handler = request.match_info.handler
-    exempt = getattr(route_handler, "csrf_header_exempt", False)
-    if not exempt and request.headers.get("X-CSRF") != "1":
-        # Its own sentence: "this form has expired" would send a developer the wrong way.
-        raise errors.CsrfFailed("missing X-CSRF header", detail="header")
-    return await handler(request)
 
 
 def _challenge(request: web.Request, pending: Pending) -> dict[str, Any]:
@@ -155,10 +139,18 @@ async def cancel(request: web.Request) -> web.StreamResponse:
 async def session(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
+        if session_ended(request):
+            raise errors.SessionExpired("the session ended at its refresh")
         # With Redis down nobody can sign in either: say that (503), not "please sign in".
         await request[ROOT_APP][STORE].ping()
         raise errors.NotSignedIn("no session")
-    return web.json_response({"user": current.session.user})
+    # Never a token: the person's public claims, when the session ends, how to end it.
+    idle_ends_at, ends_at = request[ROOT_APP][SESSIONS].ends(current.session, time.time())
+    return web.json_response({
+        "user": current.session.user,
+        "session": {"idle_ends_at": int(idle_ends_at), "ends_at": int(ends_at)},
+        "logout_url": f"{PREFIX}/logout",
+    })
 
 
 @routes.post("/logout")

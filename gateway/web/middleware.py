@@ -19,6 +19,7 @@ from gateway.keys import (
     CATALOGS,
     CLIENT_IP,
     CSP_NONCE,
+    RELAYED,
     REQUEST_ID,
     ROOT_APP,
     SETTINGS,
@@ -66,6 +67,22 @@ def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
         headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
 
 
+def clear_stale_cookies(request: web.Request, response: web.StreamResponse) -> None:
+    """Clear the cookies that arrived but did not verify. Before the response is prepared: a
+    streamed one (the relay's) calls this itself, since aiohttp writes the cookies before the
+    prepare hooks run."""
+    stale: set[str] = request[STALE_COOKIES]
+    if stale and not response.prepared:
+        clear_cookies(request, response, stale)
+
+
+async def finish_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """An ``on_response_prepare`` hook: the security headers go on every response as its
+    headers leave, a streamed one (the relay's, a WebSocket's) as much as one built whole."""
+    if REQUEST_ID in request:  # else answered before the middlewares ran (server.py's own)
+        secure_headers(request, response)
+
+
 async def server_name(request: web.Request, response: web.StreamResponse) -> None:
     """An ``on_response_prepare`` hook, so it holds for every response aiohttp sends for a
     request it routed, an HTTP exception raised past the middlewares included."""
@@ -75,6 +92,8 @@ async def server_name(request: web.Request, response: web.StreamResponse) -> Non
 async def cache_control(request: web.Request, response: web.StreamResponse) -> None:
     """An ``on_response_prepare`` hook rather than middleware: a static file's status (200 or
     404) is only known once aiohttp opens it, after the middlewares have run."""
+    if request.get(RELAYED) and "Cache-Control" in response.headers:
+        return  # an upstream's answer: its own caching rules
     if request.path.startswith("/static/") and response.status in {200, 304}:
         # Static URLs carry a content hash (pages.static), so a file may be cached for good.
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
@@ -103,10 +122,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     open_request(request, request.app)  # the outermost middleware runs as the gateway's own app
     started = time.perf_counter()
     response = await handler(request)
-    stale: set[str] = request[STALE_COOKIES]
-    if stale:
-        clear_cookies(request, response, stale)
-    secure_headers(request, response)
+    clear_stale_cookies(request, response)
     log.info(
         "request",
         extra={

@@ -16,9 +16,6 @@ from cognito_srp import secret_hash
 from tests.demo import (
     CLIENT,
     PASSWORD,
-    PASSWORD_USER,
-    POOL,
-    PUBLIC_CLIENT,
     SECRET,
     environment,
 )
@@ -365,119 +362,6 @@ async def test_signing_out_again_is_a_calm_no_op_that_clears_nothing(
     assert set_cookies(again) == []
     # The sign-in begun since is untouched.
     assert (await driver.answer(started, {"code": await hooks.totp("totp-user")})).signed_in
-
-
-# --- the access token's lifetime --------------------------------------------------------------
-
-# Seconds an access token of the short-token client lasts. Cognito allows five minutes at
-# least; the emulator takes any positive lifetime, which keeps these tests short.
-ACCESS_VALIDITY = 3
-
-
-@pytest.fixture
-async def short_token_client(hooks: EmulatorHooks) -> tuple[str, str]:
-    """An app client like the gateway's whose access tokens last ``ACCESS_VALIDITY`` seconds,
-    made with the real admin API; the emulator reset at the next test removes it."""
-    async with cognito_client(hooks.url) as cognito:
-        reply = await cognito.create_user_pool_client(
-            UserPoolId=POOL, ClientName="short-tokens", GenerateSecret=True,
-            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-            EnablePropagateAdditionalUserContextData=True,
-            AccessTokenValidity=ACCESS_VALIDITY, TokenValidityUnits={"AccessToken": "seconds"},
-        )
-    client = reply["UserPoolClient"]
-    return client["ClientId"], client["ClientSecret"]
-
-
-async def sign_in_with_short_tokens(
-    make_gateway: GatewayFactory, client: tuple[str, str]
-) -> tuple[JsonDriver, str, str, float]:
-    """password-user signed in through a gateway on the short-token client: the driver, its
-    session cookie, the access token, and a moment at or after the token's expiry as the
-    gateway reckons it (the gateway counts ExpiresIn from when it got the tokens)."""
-    client_id, secret = client
-    driver = JsonDriver(await make_gateway(client_id=client_id, client_secret=secret))
-    traffic = CognitoTraffic(driver.client)
-    assert (await driver.login(PASSWORD_USER, PASSWORD)).signed_in
-    expiry = time.time() + ACCESS_VALIDITY
-    (result,) = [r["AuthenticationResult"] for _, r in traffic.replies
-                 if r.get("AuthenticationResult")]
-    assert result["ExpiresIn"] == ACCESS_VALIDITY
-    cookie = jar_value(driver.client, SESSION_COOKIE)
-    assert cookie is not None
-    return driver, cookie, result["AccessToken"], expiry
-
-
-async def assert_ended(driver: JsonDriver, cookie: str, redis_server: RedisServer) -> None:
-    """Both faces answer "not signed in" to the cookie (and tell the browser to drop it), and
-    Redis holds no record for it."""
-    client = driver.client
-    client.session.cookie_jar.clear()
-    api = await client.get("/auth/session",
-                           headers={"Cookie": f"{SESSION_COOKIE}={cookie}", **API_HEADERS})
-    assert api.status == 401
-    assert (await api.json())["error"]["code"] == "not_signed_in"
-    assert any(c.name == SESSION_COOKIE and c.clears for c in set_cookies(api))
-    client.session.cookie_jar.clear()
-    page = await client.get("/", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"},
-                            allow_redirects=False)
-    assert (page.status, page.headers["Location"]) == (303, "/login")
-    async with RedisView(redis_server.url) as redis:
-        assert not await redis.exists("session", cookie_ticket_id(cookie))
-
-
-async def until(moment: float) -> None:
-    await asyncio.sleep(max(0.0, moment - time.time()))
-
-
-async def test_a_session_ends_when_its_access_token_expires(
-    make_gateway: GatewayFactory, short_token_client: tuple[str, str],
-    redis_server: RedisServer,
-) -> None:
-    driver, cookie, _, expiry = await sign_in_with_short_tokens(make_gateway,
-                                                                short_token_client)
-    async with RedisView(redis_server.url) as redis:
-        # The record itself cannot outlive the token, even if nobody asks for it again.
-        assert 0 < await redis.ttl_ms("session", cookie_ticket_id(cookie)) \
-            <= ACCESS_VALIDITY * 1000
-    assert await driver.session() is not None  # far inside the idle timeout (30 minutes)
-
-    await until(expiry)
-    await assert_ended(driver, cookie, redis_server)
-
-
-@pytest.mark.parametrize("revocation", ["GlobalSignOut", "AdminDisableUser", "AdminDeleteUser"])
-async def test_a_user_revoked_at_cognito_is_signed_out_by_the_access_tokens_expiry(
-    revocation: str, make_gateway: GatewayFactory, short_token_client: tuple[str, str],
-    hooks: EmulatorHooks, redis_server: RedisServer,
-) -> None:
-    driver, cookie, access_token, expiry = await sign_in_with_short_tokens(
-        make_gateway, short_token_client)
-    assert await driver.session() is not None
-    async with cognito_client(hooks.url) as cognito:
-        if revocation == "GlobalSignOut":
-            # The person signs out everywhere from another app (the pool's public client).
-            other_app = await cognito.initiate_auth(
-                AuthFlow="USER_PASSWORD_AUTH", ClientId=PUBLIC_CLIENT,
-                AuthParameters={"USERNAME": PASSWORD_USER, "PASSWORD": PASSWORD},
-            )
-            await cognito.global_sign_out(
-                AccessToken=other_app["AuthenticationResult"]["AccessToken"])
-        elif revocation == "AdminDisableUser":
-            await cognito.admin_disable_user(UserPoolId=POOL, Username=PASSWORD_USER)
-        else:
-            await cognito.admin_delete_user(UserPoolId=POOL, Username=PASSWORD_USER)
-        # Cognito itself no longer honours the token the gateway holds...
-        with pytest.raises(ClientError) as refused:
-            await cognito.get_user(AccessToken=access_token)
-        assert refused.value.response["Error"]["Code"] in {"NotAuthorizedException",
-                                                           "UserNotFoundException"}
-
-    # ...and the gateway, which does not ask Cognito on every request, stops serving the
-    # session no later than that token would have expired.
-    await until(expiry)
-    await assert_ended(driver, cookie, redis_server)
-
 
 
 async def test_sign_out_everywhere_ends_the_persons_other_gateway_sessions(

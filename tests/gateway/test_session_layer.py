@@ -69,9 +69,12 @@ async def test_a_session_past_its_cap_is_gone(store: Store) -> None:
     assert not await store.redis.exists(store.key(KIND, ticket.id))
 
 
-async def test_the_record_never_outlives_the_access_token(store: Store) -> None:
+async def test_without_a_refresh_token_the_record_never_outlives_the_access_token(
+    store: Store,
+) -> None:
     sessions = Sessions(store, idle_timeout=600, absolute_timeout=3600)
     expiring = session()
+    expiring.refresh_token = None
     expiring.access_expires_at = time.time() + 100
     ticket = await sessions.create(expiring)
     assert 95 <= await ttl(store, ticket) <= 100
@@ -79,14 +82,40 @@ async def test_the_record_never_outlives_the_access_token(store: Store) -> None:
     assert 95 <= await ttl(store, ticket) <= 100  # the read slid it no further than that
 
 
-async def test_a_session_past_its_access_tokens_expiry_is_gone(store: Store) -> None:
+async def test_with_a_refresh_token_the_record_outlives_its_access_token(store: Store) -> None:
+    """The access token is refreshed before use (test_token_refresh.py), and that refresh asks
+    Cognito whether the person may still be signed in: the record lives by its idle timeout."""
+    sessions = Sessions(store, idle_timeout=600, absolute_timeout=3600)
+    expiring = session()
+    expiring.access_expires_at = time.time() + 100
+    ticket = await sessions.create(expiring)
+    assert 595 <= await ttl(store, ticket) <= 600
+    expiring.access_expires_at = time.time() - 1
+    await store.put(KIND, ticket, expiring.to_record(), 600)
+    loaded = await sessions.load(ticket)
+    assert loaded is not None and loaded.stale(time.time(), 0)
+
+
+async def test_a_session_past_its_access_tokens_expiry_without_a_refresh_token_is_gone(
+    store: Store,
+) -> None:
     sessions = Sessions(store, idle_timeout=600, absolute_timeout=3600)
     ticket = await sessions.create(session())
     expired = session()
+    expired.refresh_token = None
     expired.access_expires_at = time.time() - 1
     # A record still in Redis (written before the TTL took the token into account, say).
     await store.put(KIND, ticket, expired.to_record(), 600)
     assert await sessions.load(ticket) is None
+    assert not await store.redis.exists(store.key(KIND, ticket.id))
+
+
+async def test_save_never_brings_back_a_session_that_ended(store: Store) -> None:
+    """A refresh that finishes after a sign-out must not write the session back."""
+    sessions = Sessions(store, idle_timeout=600, absolute_timeout=3600)
+    ticket = await sessions.create(session())
+    await sessions.delete(ticket)
+    assert await sessions.save(ticket, session()) is False
     assert not await store.redis.exists(store.key(KIND, ticket.id))
 
 
