@@ -51,6 +51,7 @@ from gateway.signin.runner import Rules, SignIn
 from gateway.store import Store, connect
 from gateway.web import api, health, hosted
 from gateway.web.bodies import whole_bodies
+from gateway.web.cors import cors_headers, preflights
 from gateway.web.fetch_metadata import same_origin_writes
 from gateway.web.i18n import Catalogs
 from gateway.web.middleware import (
@@ -205,8 +206,8 @@ def create_app(
     # Cross-site writes are refused on both faces, inside each face's error rendering and
     # before anything reads a cookie or a body; then the body is taken in whole (bodies.py).
     app = web.Application(
-        middlewares=[request_context, error_pages, same_origin_writes, whole_bodies,
-                     session_layer],
+        middlewares=[request_context, preflights, error_pages, same_origin_writes,
+                     whole_bodies, session_layer],
         client_max_size=MAX_BODY,
         # Never inflate a request body: aiohttp would do it on the event loop, as the bytes
         # arrive and while draining a refused body; whole_bodies refuses encoded ones (415).
@@ -220,7 +221,7 @@ def create_app(
         [_redis(redis), _cognito(cognito_client), _http(), _executor(executor),
          _services(clock, wall_clock)]
     )
-    app.on_response_prepare.extend([finish_headers, cache_control, server_name])
+    app.on_response_prepare.extend([finish_headers, cors_headers, cache_control, server_name])
     app.add_routes(health.routes)
     app.add_subapp(api.PREFIX, api.api_app(guard=same_origin_writes, bodies=whole_bodies))
     for route in settings.routes:

@@ -508,24 +508,31 @@ class RelaySettings(_Section):
 
     _routes: tuple[Route, ...] = PrivateAttr(default=())
 
+    # Each variable is checked on its own (field validators), so its problems are reported
+    # with every other one; the routes are kept once the section is whole.
+    @field_validator("upstreams")
+    @classmethod
+    def _routes_read(cls, value: str | None) -> str | None:
+        if value:
+            parse_routes(value, home_path=None)
+        return value
+
     @field_validator("upstreams_file")
     @classmethod
-    def _readable(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
+    def _routes_file_read(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        if not value.is_file():
             raise ValueError(f": {value} is not a readable file")
+        parse_routes(value.read_text(), home_path=None)
         return value
 
     @model_validator(mode="after")
-    def _read_routes(self) -> RelaySettings:
+    def _keep_routes(self) -> RelaySettings:
         if self.upstreams and self.upstreams_file:
             raise ValueError("set GATEWAY_UPSTREAMS or GATEWAY_UPSTREAMS_FILE, not both")
-        text, variable = self.upstreams, "GATEWAY_UPSTREAMS"
-        if self.upstreams_file is not None:
-            text, variable = self.upstreams_file.read_text(), "GATEWAY_UPSTREAMS_FILE"
-        try:
-            self._routes = parse_routes(text, home_path=None) if text else ()
-        except ValueError as error:
-            raise ValueError(f"{variable}{error}") from None
+        text = self.upstreams_file.read_text() if self.upstreams_file else self.upstreams
+        self._routes = parse_routes(text, home_path=None) if text else ()
         return self
 
     @property

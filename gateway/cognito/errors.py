@@ -52,6 +52,12 @@ def translate(operation: str, code: str, message: str, status: int) -> errors.Ga
             return errors.Misconfigured(f"{reason}: client secret refused")
         # Expired, revoked, rotated away, the person disabled or signed out everywhere.
         return errors.SessionExpired(f"{reason}: refresh token refused")
+    if operation in REFRESH_OPERATIONS and code == "RefreshTokenReuseException":
+        # Rotated away and past its grace period: the session's token was spent elsewhere.
+        return errors.SessionExpired(f"{reason}: refresh token already rotated")
+    if operation in REFRESH_OPERATIONS and code == "InvalidParameterException":
+        # A rotating client asked with REFRESH_TOKEN_AUTH (or the reverse): our configuration.
+        return errors.Misconfigured(f"{reason}: check GATEWAY_REFRESH_TOKEN_ROTATION")
     match code:
         case "NotAuthorizedException":
             return _not_authorized(message, reason)

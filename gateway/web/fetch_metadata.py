@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from gateway import errors
+from gateway.web.cors import allowed_origin, takes_part
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -30,7 +31,11 @@ _SENT_BY_ANOTHER_SITE = frozenset({"same-site", "cross-site"})
 
 
 def _cross_site(request: web.Request) -> str | None:
-    """Why this request is not the site's own, or None when it is (or nobody can tell)."""
+    """Why this request is not the site's own, or None when it is (or nobody can tell), or
+    when it comes from an origin listed in GATEWAY_CORS_ORIGINS to the JSON API or the relay
+    (whose X-CSRF rule still holds: only a preflight the gateway granted lets it be sent)."""
+    if allowed_origin(request) is not None and takes_part(request) is not None:
+        return None
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None:
         if fetch_site in _SENT_BY_THE_SITE_ITSELF:

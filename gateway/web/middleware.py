@@ -55,16 +55,19 @@ def _csp(request: web.Request) -> str:
 
 
 def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The gateway's security headers. On a relayed answer they are defaults: what the
+    upstream set itself (its own Content-Security-Policy for a page it serves) stays."""
     headers = response.headers
+    put = headers.setdefault if request.get(RELAYED) else headers.__setitem__
     headers["X-Request-Id"] = request[REQUEST_ID]
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "no-referrer"
-    headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    headers["Content-Security-Policy"] = _csp(request)
+    put("X-Content-Type-Options", "nosniff")
+    put("X-Frame-Options", "DENY")
+    put("Referrer-Policy", "no-referrer")
+    put("Cross-Origin-Opener-Policy", "same-origin")
+    put("Cross-Origin-Resource-Policy", "same-origin")
+    put("Content-Security-Policy", _csp(request))
     if request[ROOT_APP][SETTINGS].cookies.secure:
-        headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        put("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 
 
 def clear_stale_cookies(request: web.Request, response: web.StreamResponse) -> None:

@@ -30,6 +30,7 @@ from tests.demo import (
     POOL,
     PUBLIC_CLIENT,
     SECRET,
+    TOTP_USER,
 )
 from tests.gateway.drivers import API_HEADERS, GatewayFactory, JsonDriver
 from tests.gateway.hooks import EmulatorHooks
@@ -218,3 +219,86 @@ async def test_an_upstream_refusing_the_token_gets_one_retry_after_a_forced_refr
     posted = await gateway.post("/api/status/401", headers=API_HEADERS, data=b"{}")
     assert posted.status in {401, 405}
     assert len(refreshes(traffic)) == 1  # a call with a body is never sent twice
+
+
+# --- refresh token rotation --------------------------------------------------------------------
+
+ROTATING_CLIENT = "1demorotatingclient0000011"
+ROTATING_SECRET = "1demorotatingclientsecret00000000000000000000000011"
+
+
+async def rotating_gateway(make_gateway: GatewayFactory, **overrides: Any) -> TestClient:
+    return await make_gateway(client_id=ROTATING_CLIENT, client_secret=ROTATING_SECRET,
+                              refresh_token_rotation="true", **overrides)
+
+
+async def test_a_rotating_client_keeps_the_refresh_token_it_is_handed(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    gateway = await rotating_gateway(make_gateway, **ALWAYS_DUE)
+    traffic = CognitoTraffic(gateway)
+    driver = await signed_in(gateway)
+    (first,) = [r["AuthenticationResult"]["RefreshToken"] for name, r in traffic.replies
+                if r.get("AuthenticationResult")]
+    assert await driver.session() is not None
+    assert await driver.session() is not None
+    sent = [body["RefreshToken"] for body in refreshes(traffic)]
+    handed = [r["AuthenticationResult"]["RefreshToken"] for name, r in traffic.replies
+              if name == "GetTokensFromRefreshToken"]
+    assert len(sent) == 2 and len(handed) == 2
+    # Each refresh spends the newest token: the first, then the one the first refresh handed out.
+    assert sent == [first, handed[0]] and handed[0] != first
+    assert all(body["ClientSecret"] == ROTATING_SECRET for body in refreshes(traffic))
+
+
+async def test_a_rotating_client_is_refreshed_once_for_many_calls_on_two_instances(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    """Two refreshes racing with one rotating token would spend it twice: the second would
+    fail once the grace period is over, and end a session that did nothing wrong."""
+    clock = MovableClock()
+    instances = [await rotating_gateway(make_gateway, create_kwargs={"wall_clock": clock})
+                 for _ in range(2)]
+    await signed_in(instances[0])
+    instances[1].session.cookie_jar.update_cookies(
+        {c.key: c.value for c in instances[0].session.cookie_jar}, instances[1].make_url("/"))
+    traffic = [CognitoTraffic(gateway) for gateway in instances]
+    clock.ahead = 300 - 30  # the five-minute token has 30 s left: due
+    drivers = [JsonDriver(gateway) for gateway in instances]
+    users = await asyncio.gather(*(drivers[n % 2].session() for n in range(60)))
+    assert all(user is not None for user in users)
+    assert sum(len(refreshes(t)) for t in traffic) == 1
+
+
+async def test_the_wrong_refresh_flow_for_the_client_keeps_the_session(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    """A rotating client refreshed with REFRESH_TOKEN_AUTH (GATEWAY_REFRESH_TOKEN_ROTATION left
+    false): Cognito refuses the flow. That is the deployment's mistake, not the person's: 503,
+    and the session stays."""
+    gateway = await make_gateway(client_id=ROTATING_CLIENT, client_secret=ROTATING_SECRET,
+                                 **ALWAYS_DUE)
+    driver = await signed_in(gateway)
+    status, body = await driver.call("GET", "/auth/session")
+    assert (status, body["error"]["code"]) == (503, "temporarily_unavailable")
+    status, body = await driver.call("GET", "/auth/session")
+    assert status == 503  # the session was kept, and asked again
+
+
+async def test_groups_decide_which_routes_a_person_reaches(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, upstream: TestServer
+) -> None:
+    routes = json.dumps({"/staff/": {"url": str(upstream.make_url("/")), "groups": ["staff"]}})
+    gateway = await make_gateway(upstreams=routes)
+    staff = await signed_in(gateway)  # password-user is in the seed's staff group
+    user = await staff.session()
+    assert user is not None and user["groups"] == ["staff"]
+    reply = await gateway.get("/staff/echo/x", headers=API_HEADERS)
+    assert reply.status == 200
+    assert (await reply.json())["identity"]["groups"] == ["staff"]
+    await staff.logout()
+    other = JsonDriver(gateway)
+    step = await other.login(TOTP_USER, PASSWORD)
+    assert (await other.answer(step, {"code": await hooks.totp(TOTP_USER)})).signed_in
+    refused = await gateway.get("/staff/echo/x", headers=API_HEADERS)
+    assert refused.status == 403 and (await refused.json())["error"]["code"] == "forbidden"
