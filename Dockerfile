@@ -7,6 +7,7 @@ COPY pyproject.toml README.md ./
 COPY cognito_srp ./cognito_srp
 COPY cognito_emulator ./cognito_emulator
 COPY gateway ./gateway
+COPY demo_upstream ./demo_upstream
 COPY templates ./templates
 RUN pip install --no-cache-dir . && useradd --system --no-create-home gateway
 USER gateway

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from demo_upstream import routes, websocket
+from demo_upstream import routes, spa, websocket
 from demo_upstream.appkeys import JWKS, REQUEST_LOG, VERIFIER
 from demo_upstream.auth import Verifier
 from demo_upstream.guard import guard
@@ -32,6 +32,7 @@ def create_app(jwks_url: str, issuer: str, *, client_ids: Collection[str] | None
     app[REQUEST_LOG] = RequestLog(log_path)
     routes.add_routes(app)
     websocket.add_routes(app)
+    spa.add_routes(app)
 
     async def close(app: web.Application) -> None:
         await app[JWKS].close()

@@ -4,6 +4,7 @@ must do (forward faithfully, strip, stream, pass errors through, time out, drop 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 from http import HTTPStatus
@@ -30,6 +31,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/status/{code}", status)
     app.router.add_get("/slow", slow)
     app.router.add_get("/set-cookie", set_cookie)
+    app.router.add_get("/cache", cache)
     app.router.add_get("/_upstream/requests", requests, name=f"{OPEN_ROUTE_PREFIX}requests")
     app.router.add_post("/_upstream/reset", reset, name=f"{OPEN_ROUTE_PREFIX}reset")
 
@@ -52,11 +54,25 @@ def _number(request: web.Request, name: str, default: str | None = None) -> floa
     return value
 
 
+def _redacted(name: str, value: str) -> str:
+    """An Authorization value as the echo reports it: the scheme, the token's length and its
+    sha256, never the token. The echo's answer goes back to whoever called, a browser behind
+    the gateway included, and a token must never reach a page; a test that knows the token
+    can still tell exactly which one arrived."""
+    if name != "authorization":
+        return value
+    scheme, _, credentials = value.strip().partition(" ")
+    digest = hashlib.sha256(credentials.strip().encode("latin-1")).hexdigest()
+    return f"{scheme} [redacted: {len(credentials.strip())} characters, sha256 {digest}]"
+
+
 def _received_headers(request: web.Request) -> tuple[dict[str, str], list[list[str]]]:
-    """The headers exactly as they arrived: a name -> value map (repeats joined with ", ") and
-    the ordered list of pairs, names lower-cased. Raw bytes, so nothing aiohttp folds is lost."""
-    pairs = [[name.decode("latin-1").lower(), value.decode("latin-1")]
-             for name, value in request.raw_headers]
+    """The headers as they arrived: a name -> value map (repeats joined with ", ") and the
+    ordered list of pairs, names lower-cased. Raw bytes, so nothing aiohttp folds is lost; only
+    an Authorization value is redacted (``_redacted``)."""
+    pairs = [[name, _redacted(name, value.decode("latin-1"))]
+             for name, value in ((name.decode("latin-1").lower(), value)
+                                 for name, value in request.raw_headers)]
     joined: dict[str, str] = {}
     for name, value in pairs:
         joined[name] = f"{joined[name]}, {value}" if name in joined else value
@@ -145,6 +161,13 @@ async def set_cookie(request: web.Request) -> web.Response:
                         path="/")
     response.set_cookie("upstream_tracking", "1", path="/")
     return response
+
+
+async def cache(request: web.Request) -> web.Response:
+    """An answer with the Cache-Control the caller names (``?control=public, max-age=60``): how
+    the gateway passes an upstream's caching rules on."""
+    return web.json_response({"cached": True},
+                             headers={"Cache-Control": request.query.get("control", "")})
 
 
 async def requests(request: web.Request) -> web.Response:

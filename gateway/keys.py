@@ -51,5 +51,6 @@ STALE_COOKIES = web.RequestKey("stale_cookies", set[str])
 # The client IP through the trusted proxies, worked out once: UserContextData, the rate limits
 # and the request log all use this one value.
 CLIENT_IP: web.RequestKey[str | None] = web.RequestKey("client_ip")
-# The request went to an upstream: its answer keeps the upstream's own Cache-Control.
-RELAYED = web.RequestKey("relayed", bool)
+# The request went to an upstream ("personal": with a person's token; "anonymous": without):
+# its answer keeps the upstream's own Cache-Control, made private when personal.
+RELAYED = web.RequestKey("relayed", str)

@@ -1,6 +1,7 @@
-"""The local stack in one process tree: redis-server, the emulator, and one gateway per demo
-pool (the demo pool, the pool that requires MFA so the enrolment pages can be tried, the two
-remembered-devices pools and the two custom-auth pools).
+"""The local stack in one process tree: redis-server, the emulator, the demo upstream API (with
+the demo SPA's files) and one gateway per demo pool (the demo pool, the pool that requires MFA
+so the enrolment pages can be tried, the two remembered-devices pools and the two custom-auth
+pools). The demo pool's gateway relays ``/api/`` to the upstream and serves the SPA at ``/spa/``.
 
 Every service writes its output (request logs included) to its own file under the log
 directory (``.devstack/`` by default), so the terminal keeps what a developer needs: the URLs
@@ -12,6 +13,7 @@ Not part of the product: a developer's convenience, started by ``scripts/dev``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -31,6 +33,8 @@ DEMO_SEED = ROOT / "cognito_emulator" / "demo_seed.yaml"
 DEFAULT_LOG_DIR = ROOT / ".devstack"
 PASSWORD = "Demo-Passw0rd!"
 START_TIMEOUT = 60.0
+DEMO_POOL = "us-east-1_DemoPool01"
+UPSTREAM_PORT_OFFSET = 71  # the upstream's default port: the emulator's + 71 (9229 -> 9300)
 STOP_TIMEOUT = 5.0
 
 GATEWAYS = [
@@ -95,6 +99,15 @@ SIGN_INS = [
 ]
 
 
+def upstream_routes(upstream_url: str) -> str:
+    """The demo pool gateway's GATEWAY_UPSTREAMS: the demo API (WebSocket too) under /api/, and
+    the SPA's files under /spa/ for anyone, without a token."""
+    return json.dumps({
+        "/api/": {"url": f"{upstream_url}/", "websocket": True},
+        "/spa/": {"url": f"{upstream_url}/public/spa/", "anonymous": True, "token": "none"},
+    })
+
+
 @dataclass
 class Service:
     name: str
@@ -152,13 +165,15 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def banner(urls: Sequence[str], emulator_url: str, services: Sequence[Service],
-           log_dir: Path) -> str:
+def banner(urls: Sequence[str], emulator_url: str, upstream_url: str,
+           services: Sequence[Service], log_dir: Path) -> str:
     lines = [
         "",
         f"  Sign in at      {urls[0]}/login",
+        f"  Demo SPA        {urls[0]}/spa/   (signs in by the JSON API, calls {urls[0]}/api/)",
         f"  MFA-required    {urls[1]}/login   (the setup-user's pool)",
         f"  Emulator page   {emulator_url}/_emulator/   (codes sent, current TOTP codes)",
+        f"  Demo API        {upstream_url}   (behind the gateway at {urls[0]}/api/)",
     ]
     for index, gateway in enumerate(GATEWAYS):
         lines += ["", f"  Demo sign-ins on {urls[index]}/login ({gateway['name']}):"]
@@ -181,9 +196,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="first gateway port (the others use the ports after it)")
     parser.add_argument("--emulator-port", type=int, default=9229)
     parser.add_argument("--redis-port", type=int, default=6390)
+    parser.add_argument("--upstream-port", type=int, default=None,
+                        help="the demo upstream API (default: the emulator port + "
+                             f"{UPSTREAM_PORT_OFFSET}, 9300)")
     parser.add_argument("--log-dir", type=Path, default=DEFAULT_LOG_DIR,
                         help="where each service's log file goes (default: .devstack/)")
     args = parser.parse_args(argv)
+    upstream_port = (args.upstream_port if args.upstream_port is not None
+                     else args.emulator_port + UPSTREAM_PORT_OFFSET)
 
     log_dir: Path = args.log_dir.resolve()
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -246,6 +266,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             sys.executable, "-m", "cognito_emulator", "--host", args.host,
             "--port", str(args.emulator_port), "--seed", str(DEMO_SEED),
         ])
+        # The demo upstream trusts the demo pool's tokens, whose iss is the emulator as the
+        # gateway reaches it (emulator_url), so it reads the keys from there too.
+        issuer = f"{emulator_url}/{DEMO_POOL}"
+        upstream_url = f"http://{args.host}:{upstream_port}"
+        upstream = start("the demo upstream", "upstream.log", [
+            sys.executable, "-m", "demo_upstream", "--host", args.host,
+            "--port", str(upstream_port), "--jwks-url", f"{issuer}/.well-known/jwks.json",
+            "--issuer", issuer,
+        ])
         urls, gateways = [], []
         for index, gateway in enumerate(GATEWAYS):
             port = args.port + index
@@ -260,6 +289,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "GATEWAY_BRAND_NAME": "Demo App",
                 **{k: v for k, v in gateway.items() if k.startswith("GATEWAY_")},
             }
+            if gateway["GATEWAY_USER_POOL_ID"] == DEMO_POOL:
+                env["GATEWAY_UPSTREAMS"] = upstream_routes(upstream_url)
             urls.append(f"http://{args.host}:{port}")
             gateways.append(start(
                 f"the gateway for the {gateway['name']}", f"gateway-{port}.log",
@@ -267,10 +298,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 env,
             ))
         wait_for(answers(f"{emulator_url}/_emulator/health"), emulator, deadline)
+        wait_for(answers(f"{upstream_url}/public/hello"), upstream, deadline)
         for url, service in zip(urls, gateways, strict=True):
             wait_for(answers(f"{url}/healthz"), service, deadline)
 
-        print(banner(urls, emulator_url, services, log_dir), flush=True)
+        print(banner(urls, emulator_url, upstream_url, services, log_dir), flush=True)
         while True:
             for service in services:
                 if service.process.poll() is not None:

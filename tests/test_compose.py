@@ -1,6 +1,7 @@
 """compose.yaml is valid against the Compose Specification's schema (no Docker engine runs
 here), and what it configures actually works: every gateway's environment passes the
-gateway's own validation and points at services that exist."""
+gateway's own validation and points at services that exist, and the demo upstream trusts the
+tokens the demo gateway's calls carry."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 
 import jsonschema
 import yaml
+from yarl import URL
 
+from demo_upstream.__main__ import parse_args
 from gateway.config import load_settings
-from tests.demo import DEMO_SEED
+from tests.demo import DEMO_SEED, POOL
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
@@ -38,7 +41,7 @@ def test_compose_file_matches_the_specification() -> None:
 
 def test_the_stack_has_what_the_readme_promises() -> None:
     services = COMPOSE["services"]
-    assert {"redis", "emulator"} <= set(services)
+    assert {"redis", "emulator", "demo-upstream"} <= set(services)
     # As scripts/dev: the demo pool, MFA required, remembered devices (ask, always), custom
     # auth by code and by question, on ports 8000-8005.
     gateways = gateway_services()
@@ -63,9 +66,43 @@ def test_every_gateway_environment_is_valid_and_wired() -> None:
         assert (
             clients[settings.cognito.client_id][1] == settings.cognito.client_secret.reveal()
         ), name
-        for url in (settings.redis.url.reveal(), settings.cognito.endpoint or ""):
+        urls = [settings.redis.url.reveal(), settings.cognito.endpoint or "",
+                *(route.url for route in settings.routes)]
+        for url in urls:
             host = re.match(r"\w+://([^:/]+)", url)
             assert host and host.group(1) in COMPOSE["services"], f"{name}: {url}"
+
+
+def _environment(name: str) -> dict[str, str]:
+    service = COMPOSE["services"][name]
+    return {k: interpolate(str(v)) for k, v in service["environment"].items()}
+
+
+def test_the_demo_gateway_relays_to_the_demo_upstream() -> None:
+    upstream = COMPOSE["services"]["demo-upstream"]
+    command = upstream["command"]
+    assert command[:3] == ["python", "-m", "demo_upstream"]
+    assert upstream["image"] == COMPOSE["services"]["gateway"]["image"]
+    args = parse_args(command[3:])  # what python -m demo_upstream would run with
+    assert args.host == "0.0.0.0"
+    assert "demo-upstream" in COMPOSE["services"]["gateway"]["depends_on"]
+
+    settings = load_settings(_environment("gateway"))
+    routes = {route.prefix: route for route in settings.routes}
+    assert set(routes) == {"/api/", "/spa/"}
+    api, spa = routes["/api/"], routes["/spa/"]
+    assert api.websocket and api.token == "access" and not api.anonymous
+    assert spa.anonymous and spa.token == "none"
+    for route, path in ((api, "/"), (spa, "/public/spa/")):
+        target = URL(route.url)
+        assert (target.host, target.port, target.path) == ("demo-upstream", args.port, path)
+
+    # The tokens' iss is the emulator as the gateway reached it: the upstream must expect
+    # exactly that, and read the keys from the same place.
+    assert settings.cognito.user_pool_id == POOL
+    assert args.issuer == f"{settings.cognito.endpoint}/{POOL}"
+    assert args.jwks_url == f"{args.issuer}/.well-known/jwks.json"
+    assert URL(args.jwks_url).host in COMPOSE["services"]
 
 
 def test_the_emulator_serves_the_demo_seed() -> None:

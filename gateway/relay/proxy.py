@@ -50,8 +50,8 @@ _RETRYABLE = frozenset({"GET", "HEAD", "OPTIONS"})
 def relay_app(route: Route, *, guard: Middleware) -> web.Application:
     """The sub-application for ``route``, to mount at its prefix (without the last ``/``).
     ``guard`` is the composition root's cross-site rule (CORS-aware)."""
-    app = web.Application(middlewares=[
-        json_errors, guard, csrf_header_rule(websocket_upgrades=route.websocket)])
+    app = web.Application(middlewares=[json_errors, guard, csrf_header_rule(
+        websocket_upgrades=route.websocket, public_reads=route.public)])
 
     async def handle(request: web.Request) -> web.StreamResponse:
         return await relay(request, route)
@@ -84,7 +84,7 @@ async def upstream_clients(
 
 
 async def relay(request: web.Request, route: Route) -> web.StreamResponse:
-    request[RELAYED] = True
+    request[RELAYED] = "anonymous"
     if not route.allows(request.method):
         raise errors.MethodNotAllowed(f"{request.method} not allowed on {route.prefix}")
     raw_path = request.raw_path.partition("?")[0]
@@ -156,6 +156,7 @@ async def _send(
                                     sock_read=route.timeout)
     for attempt in (1, 2):
         token = bearer(route, session)
+        request[RELAYED] = "personal" if token is not None else "anonymous"
         body = request.content if request.body_exists else None
         try:
             upstream = await client.request(

@@ -66,6 +66,12 @@ class Route(BaseModel):
         return upper
 
     @property
+    def public(self) -> bool:
+        """For anyone, and nobody's token goes along: what the upstream serves there is the
+        same for every caller (a page and its files), so reading it needs no X-CSRF."""
+        return self.anonymous and self.token == "none"  # noqa: S105 - a name, not a secret
+
+    @property
     def target(self) -> URL:
         return URL(self.url, encoded=True)
 

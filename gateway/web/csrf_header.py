@@ -29,16 +29,20 @@ def websocket_upgrade(request: web.Request) -> bool:
     return request.method == "GET" and request.headers.get("Upgrade", "").lower() == "websocket"
 
 
-def csrf_header_rule(*, websocket_upgrades: bool = False) -> Middleware:
+def csrf_header_rule(*, websocket_upgrades: bool = False, public_reads: bool = False
+                     ) -> Middleware:
     """The rule as a middleware: every call must carry ``X-CSRF: 1`` unless its route opted
-    out, or, where ``websocket_upgrades`` (a relayed route that carries WebSockets), it is an
-    upgrade, whose Origin the relay checks instead. CORS preflights never get here: the CORS
-    layer answers them first."""
+    out; where ``websocket_upgrades`` (a relayed route that carries WebSockets), an upgrade,
+    whose Origin the relay checks instead; where ``public_reads`` (a relayed route for anyone
+    that sends no token: a page and its files), a GET or HEAD, which a browser loading a page
+    cannot give the header and which carries nobody's identity there. CORS preflights never
+    get here: the CORS layer answers them first."""
 
     @web.middleware
     async def csrf_header(request: web.Request, handler: Handler) -> web.StreamResponse:
         exempt = getattr(request.match_info.handler, "csrf_header_exempt", False) or (
-            websocket_upgrades and websocket_upgrade(request))
+            websocket_upgrades and websocket_upgrade(request)) or (
+            public_reads and request.method in {"GET", "HEAD"})
         if not exempt and request.headers.get("X-CSRF") != "1":
             # Its own sentence: "this form has expired" would send a developer the wrong way.
             raise errors.CsrfFailed("missing X-CSRF header", detail="header")

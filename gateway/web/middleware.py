@@ -95,8 +95,18 @@ async def server_name(request: web.Request, response: web.StreamResponse) -> Non
 async def cache_control(request: web.Request, response: web.StreamResponse) -> None:
     """An ``on_response_prepare`` hook rather than middleware: a static file's status (200 or
     404) is only known once aiohttp opens it, after the middlewares have run."""
-    if request.get(RELAYED) and "Cache-Control" in response.headers:
-        return  # an upstream's answer: its own caching rules
+    relayed = request.get(RELAYED)
+    if relayed and "Cache-Control" in response.headers:
+        # An upstream's answer keeps its own caching rules, except that an answer to a call
+        # carrying someone's token is theirs alone: no shared cache may keep it ("public"
+        # becomes "private").
+        if relayed == "personal":
+            directives = [d.strip() for d in response.headers["Cache-Control"].split(",")]
+            kept = [d for d in directives if d and d.lower() not in {"public", "private"}]
+            if not any(d.lower() == "no-store" for d in kept):
+                kept.insert(0, "private")
+            response.headers["Cache-Control"] = ", ".join(kept)
+        return
     if request.path.startswith("/static/") and response.status in {200, 304}:
         # Static URLs carry a content hash (pages.static), so a file may be cached for good.
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

@@ -295,3 +295,35 @@ async def test_a_websocket_route_still_needs_a_session(
         await gateway.session.ws_connect(gateway.make_url("/ws/ws"))
     assert refused.value.status == 401
     assert (await reached(upstream)) == []
+
+
+async def test_an_answer_to_a_personal_call_is_never_shared_by_a_cache(
+    make_gateway: GatewayFactory, upstream: TestServer, hooks: EmulatorHooks
+) -> None:
+    gateway = await relay_gateway(make_gateway, upstream)
+    anonymous = await gateway.get("/open/hello", headers=API_HEADERS)
+    assert anonymous.headers["Cache-Control"] == "no-store"  # the upstream set none
+    await signed_in(gateway)
+    for sent, received in (("public, max-age=60", "private, max-age=60"),
+                           ("max-age=60", "private, max-age=60"),
+                           ("no-store", "no-store"), ("private, no-cache", "private, no-cache")):
+        reply = await gateway.get(f"/api/cache?control={sent}", headers=API_HEADERS)
+        assert reply.status == 200, await reply.text()
+        assert reply.headers["Cache-Control"] == received, sent
+
+
+async def test_a_public_route_serves_pages_without_the_header_and_nothing_else_does(
+    make_gateway: GatewayFactory, upstream: TestServer, hooks: EmulatorHooks
+) -> None:
+    base = str(upstream.make_url("/"))
+    routes = json.dumps({"/pub/": {"url": base + "public/", "anonymous": True, "token": "none"},
+                         "/anon/": {"url": base + "public/", "anonymous": True}})
+    gateway = await make_gateway(upstreams=routes)
+    await signed_in(gateway)
+    page = await gateway.get("/pub/hello")  # as a browser loads a page: no X-CSRF
+    assert page.status == 200
+    assert (await page.json())["authorization_received"] is False  # nobody's token
+    posted = await gateway.post("/pub/hello", data=b"x")
+    assert posted.status == 403  # writes still need the header
+    # An anonymous route that sends a signed-in person's token is not public.
+    assert (await gateway.get("/anon/hello")).status == 403
