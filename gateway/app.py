@@ -176,6 +176,7 @@ def _services(
                 reveal_disabled=existence.reveal_disabled,
                 failure_floor=existence.failure_floor_ms / 1000,
                 remember_devices=settings.devices.remember,
+                preferred_challenge=cognito.preferred_challenge,
             ),
             cognito=app[COGNITO],
             journeys=Journeys(store, lifetimes.flow_ttl),

@@ -49,8 +49,10 @@ from gateway.web.contrast import TEXT_MINIMUM, contrast_ratio
 # CUSTOM_AUTH_SRP is Cognito's CUSTOM_AUTH begun with SRP (CHALLENGE_NAME: SRP_A): the password
 # first, then the pool's custom challenges. Plain CUSTOM_AUTH asks for no password at all.
 AUTH_FLOWS: Final = (
-    "USER_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH", "CUSTOM_AUTH_SRP",
+    "USER_SRP_AUTH", "USER_PASSWORD_AUTH", "CUSTOM_AUTH", "CUSTOM_AUTH_SRP", "USER_AUTH",
 )
+# USER_AUTH's first factors, for GATEWAY_PREFERRED_CHALLENGE.
+FIRST_FACTORS: Final = ("PASSWORD_SRP", "PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
 PASSWORD_CLASSES: Final = ("upper", "lower", "number", "symbol")
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR")
 _POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
@@ -164,6 +166,17 @@ def _network(value: object) -> Network:
         raise ValueError(f": {str(value).strip()!r} is not an IP address or CIDR") from None
 
 
+def _is_origin(value: str) -> bool:
+    """``scheme://host[:port]`` exactly, as a browser writes an Origin header."""
+    try:
+        url = URL(value)
+    except ValueError:
+        return False
+    return (url.scheme in {"http", "https"} and bool(url.host) and url.raw_path in {"", "/"}
+            and not url.query_string and not url.fragment and not url.user
+            and not value.endswith("/"))
+
+
 def _none_for_off(value: object) -> object:
     if isinstance(value, str) and value.strip().lower() in {"none", "off"}:
         return None
@@ -229,6 +242,14 @@ class CognitoSettings(_Section):
     region: str = Field(default="", validation_alias="GATEWAY_REGION", validate_default=True)
     endpoint: PlainUrl | None = Field(default=None, validation_alias="GATEWAY_COGNITO_ENDPOINT")
     auth_flow: str = Field(default="USER_SRP_AUTH", validation_alias="GATEWAY_AUTH_FLOW")
+    # USER_AUTH: the first factor asked for straight away (a password one once typed); none:
+    # the person chooses among what Cognito offers them.
+    preferred_challenge: str | None = Field(
+        default=None, validation_alias="GATEWAY_PREFERRED_CHALLENGE"
+    )
+    # The origin people see the gateway at (scheme://host[:port]): where passkeys are used,
+    # checked against the relying party Cognito names. Required with USER_AUTH.
+    public_origin: str | None = Field(default=None, validation_alias="GATEWAY_PUBLIC_ORIGIN")
     # The app client rotates refresh tokens (RefreshTokenRotation ENABLED): refresh with
     # GetTokensFromRefreshToken and keep the new refresh token; else REFRESH_TOKEN_AUTH.
     refresh_token_rotation: Flag = Field(
@@ -274,6 +295,28 @@ class CognitoSettings(_Section):
         found = _POOL_ID.match(info.data.get("user_pool_id") or "")
         return found.group(1) if found else ""
 
+    @field_validator("preferred_challenge")
+    @classmethod
+    def _a_first_factor(cls, value: str | None) -> str | None:
+        if value is not None and value not in FIRST_FACTORS:
+            raise ValueError(f"must be one of {', '.join(FIRST_FACTORS)}")
+        return value
+
+    @field_validator("public_origin")
+    @classmethod
+    def _an_origin(cls, value: str | None) -> str | None:
+        if value is not None and not _is_origin(value):
+            raise ValueError(f": {value!r} is not an origin like https://login.example.com")
+        return value
+
+    @model_validator(mode="after")
+    def _passkeys_know_where_they_are(self) -> CognitoSettings:
+        if self.auth_flow == "USER_AUTH" and self.public_origin is None:
+            raise ValueError("GATEWAY_AUTH_FLOW=USER_AUTH needs GATEWAY_PUBLIC_ORIGIN (where "
+                             "people see the gateway, e.g. https://login.example.com): "
+                             "passkeys belong to it")
+        return self
+
     @field_validator("auth_flow")
     @classmethod
     def _known_flow(cls, value: str) -> str:
@@ -295,8 +338,9 @@ class CognitoSettings(_Section):
 
     @property
     def asks_password(self) -> bool:
-        """Whether the login form asks for a password (plain CUSTOM_AUTH: the username only)."""
-        return self.auth_flow != "CUSTOM_AUTH"
+        """Whether the login form asks for a password: not for plain CUSTOM_AUTH (the triggers
+        ask what they ask) nor USER_AUTH (identifier first: the person then chooses how)."""
+        return self.auth_flow not in {"CUSTOM_AUTH", "USER_AUTH"}
 
 
 class CookieSettings(_Section):
@@ -544,9 +588,7 @@ class RelaySettings(_Section):
     @classmethod
     def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for origin in value:
-            url = URL(origin)
-            if (url.scheme not in {"http", "https"} or not url.host or url.raw_path not in {"", "/"}
-                    or url.query_string or url.fragment or url.user or origin.endswith("/")):
+            if not _is_origin(origin):
                 raise ValueError(f": {origin!r} is not an origin like https://app.example.com")
         return value
 

@@ -48,7 +48,12 @@ class Waiting:
 Result = Waiting | Tokens
 
 
-def start(auth_flow: str, username: str, turn: Turn) -> Effects[Result]:
+# The first factors USER_AUTH may be asked for straight away (PREFERRED_CHALLENGE).
+PREFERRED: Final = ("PASSWORD_SRP", "PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN")
+
+
+def start(auth_flow: str, username: str, turn: Turn,
+          preferred: str | None = None) -> Effects[Result]:
     """Begin ``auth_flow`` (one of :data:`gateway.config.AUTH_FLOWS`). ``turn.password`` is
     spent here and in PASSWORD_VERIFIER; plain CUSTOM_AUTH has none: its pool's triggers decide
     what to ask."""
@@ -64,6 +69,9 @@ def start(auth_flow: str, username: str, turn: Turn) -> Effects[Result]:
         case "CUSTOM_AUTH":
             turn.password = None
             reply = yield InitiateAuth(auth_flow, username, {})
+        case "USER_AUTH":
+            parameters = yield from _preference(preferred, turn)
+            reply = yield InitiateAuth(auth_flow, username, parameters)
         case "CUSTOM_AUTH_SRP":
             # Cognito's CUSTOM_AUTH begun with SRP: PASSWORD_VERIFIER, then DefineAuthChallenge.
             turn.ephemeral = yield Compute(srp.new_ephemeral)
@@ -74,6 +82,22 @@ def start(auth_flow: str, username: str, turn: Turn) -> Effects[Result]:
             reply = yield InitiateAuth(auth_flow, username,
                                        {"SRP_A": turn.ephemeral.srp_a, **device})
     return (yield from advance(reply, username, turn))
+
+
+def _preference(preferred: str | None, turn: Turn) -> Effects[dict[str, str]]:
+    """USER_AUTH's AuthParameters for a preferred first factor: a password one only with the
+    password typed (sent by SRP, or as PASSWORD), any other as it is; none: Cognito asks which
+    (SELECT_CHALLENGE)."""
+    password, turn.password = turn.password, None
+    if preferred in {"PASSWORD", "PASSWORD_SRP"} and not password:
+        return {}
+    if preferred == "PASSWORD":
+        return {"PREFERRED_CHALLENGE": "PASSWORD", "PASSWORD": password or ""}
+    if preferred == "PASSWORD_SRP":
+        turn.password = password
+        turn.ephemeral = yield Compute(srp.new_ephemeral)
+        return {"PREFERRED_CHALLENGE": "PASSWORD_SRP", "SRP_A": turn.ephemeral.srp_a}
+    return {"PREFERRED_CHALLENGE": preferred} if preferred else {}
 
 
 def answer(challenge: Challenge, answers: Mapping[str, str], turn: Turn) -> Effects[Result]:

@@ -99,6 +99,8 @@ class Challenge:
 
 
 Step = Tokens | Challenge
+# Where a SELECT_CHALLENGE's top-level AvailableChallenges are kept among its parameters.
+AVAILABLE = "AvailableChallenges"
 
 
 def read_reply(reply: Mapping[str, Any], username: str) -> Step:
@@ -128,6 +130,10 @@ def read_reply(reply: Mapping[str, Any], username: str) -> Step:
     except ValueError:
         raise ProtocolError(f"unknown challenge {raw_name!r}") from None
     parameters = {str(k): str(v) for k, v in (reply.get("ChallengeParameters") or {}).items()}
+    if "AvailableChallenges" in reply:
+        # SELECT_CHALLENGE's choices come beside the parameters, not among them: kept with
+        # them, as challenge parameters keep every list (a JSON string).
+        parameters[AVAILABLE] = json.dumps([str(c) for c in reply["AvailableChallenges"] or []])
     internal = parameters.get("USERNAME") or parameters.get("USER_ID_FOR_SRP") or username
     return Challenge(name, reply.get("Session"), internal, parameters)
 

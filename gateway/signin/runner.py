@@ -94,6 +94,8 @@ class Rules:
     failure_floor: float = 0.0
     # GATEWAY_REMEMBER_DEVICES: off, ask or always (the pool's DeviceConfiguration).
     remember_devices: str = "off"
+    # USER_AUTH: the first factor asked for unless the request names one (GATEWAY_PREFERRED_...).
+    preferred_challenge: str | None = None
 
 
 class SignIn:
@@ -133,6 +135,7 @@ class SignIn:
         context: RequestContext,
         previous: Ticket | None = None,
         device: Device | None = None,
+        preferred: str | None = None,
     ) -> Outcome:
         """Begin a new sign-in with a username and password; ``device`` is the browser's
         remembered device (its device cookie), offered to Cognito in place of MFA.
@@ -144,11 +147,17 @@ class SignIn:
             raise InvalidRequest("username missing", field="username")
         if len(username) > MAX_USERNAME:
             raise InvalidRequest("username too long", field="username", detail="too_long")
-        asks_password = self._rules.auth_flow != "CUSTOM_AUTH"
+        flow = self._rules.auth_flow
+        asks_password = flow not in {"CUSTOM_AUTH", "USER_AUTH"}
         if asks_password and not password:
             raise InvalidRequest("password missing", field="password")
-        if not asks_password:
+        if flow == "CUSTOM_AUTH":
             password = ""  # plain CUSTOM_AUTH: the pool's triggers ask what they ask
+        # None: the deployment's preference; "": none at all (the person asked for the choices).
+        preferred = self._rules.preferred_challenge if preferred is None else (preferred or None)
+        if preferred is not None and (flow != "USER_AUTH" or preferred not in driver.PREFERRED):
+            raise InvalidRequest("preferred is not a first factor of this sign-in",
+                                 field="preferred")
         if len(password) > MAX_PASSWORD:
             raise InvalidRequest("password too long", field="password", detail="too_long")
         if previous is not None:
@@ -157,7 +166,7 @@ class SignIn:
         began = asyncio.get_running_loop().time()
         attempt = await self._limits.start(context.ip, username)
         turn = self._turn(password, device)
-        effects = driver.start(self._rules.auth_flow, username, turn)
+        effects = driver.start(flow, username, turn, preferred)
         failed = code_sent = False
         try:
             result = await self._run(effects, context, self._begin(effects), attempt)
@@ -170,7 +179,7 @@ class SignIn:
             raise InvalidCredentials("disabled account, answered as a wrong password") from None
         except (InvalidCredentials, TooManyAttempts) as refused:
             failed = True
-            if not asks_password and isinstance(refused, InvalidCredentials):
+            if not password and isinstance(refused, InvalidCredentials):
                 # The one thing typed: the triggers refused it, and no password was asked.
                 refused.field, refused.detail = "username", "username"
             await self._floor(began)

@@ -88,7 +88,8 @@ async def _respond(request: web.Request, result: Outcome) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     body = await read_json(request)
     username = text_field(body, "username") or ""
-    # Plain CUSTOM_AUTH takes the username alone; any other flow needs the password too.
+    # Plain CUSTOM_AUTH and USER_AUTH take the username alone (USER_AUTH also a password with
+    # a password "preferred"); any other flow needs the password too.
     password = text_field(body, "password", required=False) or ""
     context = request_context(request, text_field(body, "encoded_data", required=False))
     return_to = safe_return_path(
@@ -98,6 +99,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     result = await request[ROOT_APP][SIGN_IN].start(
         username, password, return_to, context, previous=read_ticket(request, Purpose.FLOW),
         device=read_device(request),
+        preferred=text_field(body, "preferred", required=False),
     )
     return await _respond(request, result)
 

@@ -215,6 +215,29 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     return response
 
 
+@routes.post("/login/other-way")
+async def other_way(request: web.Request) -> web.StreamResponse:
+    """"Try another way" (the passkey step): the choices again, for the same person. A new
+    InitiateAuth, with no preference: a passkey step's Session cannot go back to the choice."""
+    form = await read_form(request)
+    ticket = read_ticket(request, Purpose.FLOW)
+    if ticket is None or not _csrf_ok(request, form, ticket):
+        return await _stale_form(request, form, ticket)
+    sign_in = request[ROOT_APP][SIGN_IN]
+    pending = await sign_in.current(ticket)
+    if pending is None:
+        return _see_other("/login")
+    try:
+        result = await sign_in.start(
+            pending.journey.username, "", pending.journey.return_to,
+            request_context(request, form.get("encoded_data")), previous=ticket, preferred="")
+    except errors.GatewayError as error:
+        log_refusal(request, error)
+        return _login_form(request, ticket, username=pending.journey.username,
+                           return_to=pending.journey.return_to, error=error)
+    return await _finish(request, result)
+
+
 @routes.post("/login/new-code")
 async def new_code(request: web.Request) -> web.StreamResponse:
     """"Send a new code": Cognito sends a sign-in code only when a sign-in starts, with the

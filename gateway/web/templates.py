@@ -76,6 +76,7 @@ class Pages:
             },
             password_policy=branding.password_policy,
             asks_password=cognito.asks_password,
+            passkeys=cognito.auth_flow == "USER_AUTH",
         )
 
     def render(self, template: str | Sequence[str], context: Mapping[str, Any]) -> str:

@@ -152,8 +152,8 @@ def test_mfa_setup_with_nothing_we_can_enrol() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [C.DEVICE_SRP_AUTH, C.DEVICE_PASSWORD_VERIFIER, C.SELECT_CHALLENGE,
-     C.WEB_AUTHN, C.PASSWORD, C.PASSWORD_SRP, C.ADMIN_NO_SRP_AUTH, C.PASSWORD_VERIFIER],
+    [C.DEVICE_SRP_AUTH, C.DEVICE_PASSWORD_VERIFIER, C.PASSWORD, C.PASSWORD_SRP,
+     C.ADMIN_NO_SRP_AUTH, C.PASSWORD_VERIFIER],
 )
 def test_challenges_without_a_page_are_refused(name: C) -> None:
     with pytest.raises(UnsupportedChallenge):
@@ -162,7 +162,9 @@ def test_challenges_without_a_page_are_refused(name: C) -> None:
 
 def test_every_challenge_name_is_handled() -> None:
     # prompt_for either returns a prompt or refuses explicitly; nothing falls through.
-    params = {"MFAS_CAN_CHOOSE": '["SMS_MFA"]', "MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'}
+    params = {"MFAS_CAN_CHOOSE": '["SMS_MFA"]', "MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]',
+              "AvailableChallenges": '["EMAIL_OTP"]',
+              "CREDENTIAL_REQUEST_OPTIONS": '{"challenge": "Y2hhbGxlbmdl"}'}
     answered = set()
     for name in C:
         try:
@@ -172,14 +174,14 @@ def test_every_challenge_name_is_handled() -> None:
             pass
     assert answered == {C.SMS_MFA, C.EMAIL_OTP, C.SOFTWARE_TOKEN_MFA, C.SMS_OTP,
                         C.SELECT_MFA_TYPE, C.NEW_PASSWORD_REQUIRED, C.MFA_SETUP,
-                        C.CUSTOM_CHALLENGE}
+                        C.CUSTOM_CHALLENGE, C.SELECT_CHALLENGE, C.WEB_AUTHN}
     assert set(steps.ANSWERABLE) == answered
 
 
 def test_the_registry_names_every_form_once() -> None:
     assert steps.FORMS == ("sms-code", "email-code", "authenticator-code", "choose-mfa",
                            "new-password", "setup-mfa", "setup-authenticator", "setup-email",
-                           "custom")
+                           "custom", "choose-method", "passkey")
 
 
 def test_challenge_round_trips_through_a_record() -> None:

@@ -196,7 +196,7 @@ def test_an_unknown_challenge_is_an_upstream_protocol_error() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [C.SELECT_CHALLENGE, C.WEB_AUTHN, C.ADMIN_NO_SRP_AUTH],
+    [C.ADMIN_NO_SRP_AUTH, C.PASSWORD, C.PASSWORD_SRP],
 )
 def test_challenges_without_a_handler_restart_the_sign_in(name: C) -> None:
     with pytest.raises(errors.UnsupportedChallenge):

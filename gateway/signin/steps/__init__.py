@@ -19,7 +19,9 @@ from gateway.signin.steps.devices import DeviceSrp
 from gateway.signin.steps.mfa_setup import MfaSetup
 from gateway.signin.steps.new_password import NewPasswordRequired
 from gateway.signin.steps.password_verifier import PasswordVerifier
+from gateway.signin.steps.select_challenge import SelectChallenge
 from gateway.signin.steps.select_mfa import SelectMfaType
+from gateway.signin.steps.webauthn import Passkey
 
 _HANDLERS: tuple[StepHandler, ...] = (
     PasswordVerifier(),
@@ -29,6 +31,8 @@ _HANDLERS: tuple[StepHandler, ...] = (
     NewPasswordRequired(),
     MfaSetup(),
     CustomChallenge(),
+    SelectChallenge(),
+    Passkey(),
 )
 
 HANDLERS: Mapping[ChallengeName, StepHandler] = {
@@ -45,7 +49,7 @@ ANSWERABLE: tuple[ChallengeName, ...] = tuple(
 def handler_for(name: ChallengeName) -> StepHandler:
     handler = HANDLERS.get(name)
     if handler is None:
-        # Passwordless (USER_AUTH) belongs to a flow this gateway does not start yet.
+        # ADMIN_NO_SRP_AUTH, PASSWORD, PASSWORD_SRP: never asked of a client signing in.
         raise UnsupportedChallenge(f"no handler for challenge {name}")
     return handler
 
