@@ -381,6 +381,10 @@ class LifetimeSettings(_Section):
     session_absolute: WholeNumber = Field(
         default=43200, ge=300, le=30 * 86400, validation_alias="GATEWAY_SESSION_ABSOLUTE_TIMEOUT"
     )
+    # A sensitive change (adding a passkey) needs a sign-in no older than this.
+    reauth_max_age: WholeNumber = Field(
+        default=300, ge=30, le=86400, validation_alias="GATEWAY_REAUTH_MAX_AGE"
+    )
 
     @field_validator("session_absolute")
     @classmethod

@@ -146,6 +146,19 @@ class InvalidPassword(WrongAnswer):
     code, status = "invalid_password", 400
 
 
+class PasskeyRefused(WrongAnswer):
+    """Cognito refused a passkey being registered: its challenge ran out, or the authenticator
+    is not one the pool accepts. Another try (or another authenticator) may work."""
+
+    code, status = "passkey_refused", 400
+
+
+class ReauthenticationRequired(Refused):
+    """A sensitive change (adding a passkey) wants a sign-in from the last few minutes."""
+
+    code, status = "reauthentication_required", 401
+
+
 class AnswerNotAccepted(WrongAnswer):
     """A custom challenge asked again: its triggers did not accept the answer. Not an error
     answer (the next round is a step like any other, 200); the pages show it as one."""

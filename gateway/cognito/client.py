@@ -21,7 +21,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, TypedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession, get_session
@@ -38,9 +39,11 @@ from types_aiobotocore_cognito_idp.type_defs import (
     GetTokensFromRefreshTokenRequestTypeDef,
     InitiateAuthRequestTypeDef,
     InitiateAuthResponseTypeDef,
+    ListWebAuthnCredentialsRequestTypeDef,
     RespondToAuthChallengeRequestTypeDef,
     RespondToAuthChallengeResponseTypeDef,
     UserContextDataTypeTypeDef,
+    WebAuthnCredentialDescriptionTypeDef,
 )
 
 from cognito_srp import secret_hash
@@ -246,6 +249,67 @@ class Cognito:
                 AuthParameters=parameters, **self._fixed,
             )
         return _refreshed(dict(answer), refresh_token)
+
+
+    # --- passkeys of the signed-in person ------------------------------------------------
+
+    async def passkey_creation_options(self, access_token: str) -> dict[str, Any]:
+        """StartWebAuthnRegistration: the PublicKeyCredentialCreationOptions (as JSON)."""
+        async with _translated("start_web_authn_registration"):
+            reply = await self._client.start_web_authn_registration(AccessToken=access_token)
+        options = reply.get("CredentialCreationOptions")
+        if not isinstance(options, dict):
+            raise errors.UpstreamProtocolError("StartWebAuthnRegistration without options")
+        return options
+
+    async def register_passkey(self, access_token: str, credential: dict[str, Any]) -> None:
+        """CompleteWebAuthnRegistration with the browser's RegistrationResponseJSON."""
+        async with _translated("complete_web_authn_registration"):
+            await self._client.complete_web_authn_registration(
+                AccessToken=access_token, Credential=credential)
+
+    async def passkeys(self, access_token: str) -> list[Passkey]:
+        """Every passkey of the person (ListWebAuthnCredentials, page by page)."""
+        found: list[Passkey] = []
+        request: ListWebAuthnCredentialsRequestTypeDef = {
+            "AccessToken": access_token, "MaxResults": 20}
+        while True:
+            async with _translated("list_web_authn_credentials"):
+                reply = await self._client.list_web_authn_credentials(**request)
+            found += [Passkey.from_description(item) for item in reply.get("Credentials", [])]
+            if not reply.get("NextToken"):
+                return found
+            request["NextToken"] = reply["NextToken"]
+
+    async def delete_passkey(self, access_token: str, credential_id: str) -> None:
+        async with _translated("delete_web_authn_credential"):
+            await self._client.delete_web_authn_credential(
+                AccessToken=access_token, CredentialId=credential_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Passkey:
+    """One passkey as the person sees it listed."""
+
+    id: str
+    name: str
+    created_at: str  # ISO 8601
+    attachment: str | None
+    transports: tuple[str, ...]
+
+    @classmethod
+    def from_description(cls, item: WebAuthnCredentialDescriptionTypeDef) -> Passkey:
+        created = item.get("CreatedAt")
+        return cls(
+            id=item["CredentialId"], name=item.get("FriendlyCredentialName") or "Passkey",
+            created_at=created.isoformat() if hasattr(created, "isoformat") else str(created),
+            attachment=item.get("AuthenticatorAttachment"),
+            transports=tuple(item.get("AuthenticatorTransports") or ()),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "created_at": self.created_at,
+                "authenticator_attachment": self.attachment, "transports": list(self.transports)}
 
 
 def _refreshed(reply: Mapping[str, object], refresh_token: str) -> Tokens:

@@ -23,7 +23,20 @@ _MISCONFIGURED = frozenset({
 
 # Operations whose caller holds a token rather than a password: a refusal means the
 # session is over, not that somebody typed something wrong.
-TOKEN_OPERATIONS = frozenset({"revoke_token", "global_sign_out", "get_user"})
+TOKEN_OPERATIONS = frozenset({
+    "revoke_token", "global_sign_out", "get_user", "start_web_authn_registration",
+    "complete_web_authn_registration", "list_web_authn_credentials",
+    "delete_web_authn_credential",
+})
+# Passkey registration refused: by the passkey (the person may try another), or by a pool that
+# is not set up for this site (the deployment's to fix).
+_PASSKEY_REFUSED = frozenset({"WebAuthnChallengeNotFoundException",
+                              "WebAuthnCredentialNotSupportedException"})
+_PASSKEY_MISCONFIGURED = frozenset({
+    "WebAuthnNotEnabledException", "WebAuthnConfigurationMissingException",
+    "WebAuthnRelyingPartyMismatchException", "WebAuthnOriginNotAllowedException",
+    "WebAuthnClientMismatchException",
+})
 # A token refresh (REFRESH_TOKEN_AUTH is an InitiateAuth, named apart here): a refusal ends the
 # session rather than reporting a wrong password.
 REFRESH_OPERATIONS = frozenset({"refresh_token_auth", "get_tokens_from_refresh_token"})
@@ -58,6 +71,11 @@ def translate(operation: str, code: str, message: str, status: int) -> errors.Ga
     if operation in REFRESH_OPERATIONS and code == "InvalidParameterException":
         # A rotating client asked with REFRESH_TOKEN_AUTH (or the reverse): our configuration.
         return errors.Misconfigured(f"{reason}: check GATEWAY_REFRESH_TOKEN_ROTATION")
+    if code in _PASSKEY_REFUSED:
+        return errors.PasskeyRefused(reason, field="credential")
+    if code in _PASSKEY_MISCONFIGURED:
+        return errors.Misconfigured(f"{reason}: check the pool's WebAuthnConfiguration and "
+                                    "GATEWAY_PUBLIC_ORIGIN")
     match code:
         case "NotAuthorizedException":
             return _not_authorized(message, reason)

@@ -23,7 +23,7 @@ from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose
 from gateway.signin import steps
 from gateway.signin.runner import Outcome, Pending, SignedIn
-from gateway.web import outcome
+from gateway.web import outcome, passkeys
 from gateway.web.cookies import read_device, read_ticket
 from gateway.web.csrf_header import csrf_header, csrf_header_exempt
 from gateway.web.enrolment import enrolment
@@ -182,11 +182,12 @@ def api_app(*, guard: Middleware, bodies: Middleware) -> web.Application:
     (the body rules) after it, so a request refused on its headers is not waited for."""
     app = web.Application(middlewares=[json_errors, guard, csrf_header, bodies])
     app.add_routes(routes)
+    app.add_routes(passkeys.api_routes)
     return app
 
 
 # Paths a browser may fetch without the X-CSRF header, read off the route metadata.
 CSRF_HEADER_EXEMPT = frozenset(
-    PREFIX + route.path for route in routes
+    PREFIX + route.path for route in [*routes, *passkeys.api_routes]
     if isinstance(route, web.RouteDef) and getattr(route.handler, "csrf_header_exempt", False)
 )

@@ -171,8 +171,15 @@ async def login_page(request: web.Request) -> web.StreamResponse:
         # a form that would take the person's password only to fail. With a cookie, the reads
         # below ask Redis anyway and fail the same way.
         await request[ROOT_APP][STORE].ping()
-    if await current_session(request) is not None:
-        return _see_other(return_to)
+    current = await current_session(request)
+    if current is not None:
+        if request.query.get("prompt") != "login":
+            return _see_other(return_to)
+        # A fresh sign-in asked for (a sensitive change wants one): the form again, for the
+        # same person; the new session replaces this one once it completes.
+        return _login_form(request, ticket or Ticket.new(), return_to=return_to,
+                           username=str(current.session.user.get("username") or ""),
+                           notice="reauthenticate")
     restarted = await request[ROOT_APP][SIGN_IN].notice(ticket)
     notice = request.query.get("notice")
     if restarted is not None:
