@@ -20,7 +20,7 @@ from cognito_emulator.errors import (
 )
 from cognito_emulator.models import Client, Pool, User
 from cognito_emulator.outbox import INVITATION
-from cognito_emulator.pool_store import configure_mfa, mfa_config
+from cognito_emulator.pool_store import configure_mfa, mfa_config, sign_in_policy
 from cognito_emulator.state import Call, Emulator
 from cognito_emulator.user_self import apply_mfa_preference, mfa_view
 
@@ -35,7 +35,9 @@ def pool_view(pool: Pool) -> dict[str, Any]:
         "Arn": pool.arn,
         "CreationDate": pool.created,
         "LastModifiedDate": pool.modified,
-        "Policies": {"PasswordPolicy": pool.password_policy.to_model()},
+        "Policies": {"PasswordPolicy": pool.password_policy.to_model(),
+                     "SignInPolicy": sign_in_policy(pool)},
+        "UserPoolTier": pool.tier,
         "MfaConfiguration": pool.mfa_configuration,
         "SchemaAttributes": [attribute.to_model() for attribute in pool.schema.values()],
         "EstimatedNumberOfUsers": len(pool.users),
@@ -57,6 +59,15 @@ def create_user_pool(emulator: Emulator, call: Call) -> dict[str, Any]:
 
 def describe_user_pool(emulator: Emulator, call: Call) -> dict[str, Any]:
     return {"UserPool": pool_view(emulator.store.pool(call.body["UserPoolId"]))}
+
+
+def update_user_pool(emulator: Emulator, call: Call) -> dict[str, Any]:
+    emulator.store.update_pool(call.body, now=emulator.now())
+    return {}
+
+
+def get_user_pool_mfa_config(emulator: Emulator, call: Call) -> dict[str, Any]:
+    return mfa_config(emulator.store.pool(call.body["UserPoolId"]))
 
 
 def delete_user_pool(emulator: Emulator, call: Call) -> dict[str, Any]:

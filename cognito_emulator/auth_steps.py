@@ -11,18 +11,35 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from cognito_emulator import delivery, devices, mfa, triggers
+import cognito_srp
+from cognito_emulator import delivery, devices, mfa, srp_server, triggers
 from cognito_emulator.challenge_state import (
     ChallengeState,
     DeviceSrpAuthState,
     MfaCodeState,
     MfaSetupState,
     NewPasswordState,
+    PasswordVerifierState,
     SelectMfaTypeState,
     SoftwareTokenMfaState,
 )
-from cognito_emulator.errors import TEMPORARY_PASSWORD_EXPIRED, NotAuthorized
-from cognito_emulator.models import SMS_MFA, SOFTWARE_TOKEN_MFA, Client, Pool, User
+from cognito_emulator.errors import (
+    PASSWORD_RESET_REQUIRED,
+    TEMPORARY_PASSWORD_EXPIRED,
+    USER_DISABLED,
+    USER_NOT_CONFIRMED,
+    NotAuthorized,
+    PasswordResetRequired,
+    UserNotConfirmed,
+)
+from cognito_emulator.models import (
+    PASSWORD_VERIFIER,
+    SMS_MFA,
+    SOFTWARE_TOKEN_MFA,
+    Client,
+    Pool,
+    User,
+)
 from cognito_emulator.outbox import MFA, MFA_SETUP
 from cognito_emulator.state import Call, Emulator
 from cognito_emulator.user_context import CallerContext, new_ip_needs_mfa, remember_ip
@@ -171,3 +188,44 @@ def issue_mfa(sign_in: SignIn, method: str, *, setup_email: str | None = None) -
         {"CODE_DELIVERY_DELIVERY_MEDIUM": sent.medium, "CODE_DELIVERY_DESTINATION": sent.masked},
     )
 
+
+def password_verifier(emulator: Emulator, pool: Pool, client: Client, typed: str, srp_a: str,
+                       user: User | None, device_key: str | None) -> dict[str, Any]:
+    """PASSWORD_VERIFIER for ``user``, or for a name that matches no user (``user`` None):
+    then a stand-in that looks the same but can never be answered."""
+    realm = cognito_srp.pool_name(pool.id)
+    if user is None:
+        # A random verifier: the claim can never verify.
+        identity = srp_server.SrpIdentity(realm=realm, user_id=typed,
+                                          salt=emulator.entropy.salt(),
+                                          verifier=emulator.entropy.salt())
+    else:
+        identity = srp_server.SrpIdentity(realm=realm, user_id=user.username, salt=user.salt,
+                                          verifier=user.verifier)
+    exchange = srp_server.start_exchange(identity, srp_a, emulator.entropy)
+    session = emulator.sessions.issue(
+        pool_id=pool.id, client_id=client.client_id, username=identity.user_id,
+        state=PasswordVerifierState(srp=exchange, user_exists=user is not None,
+                                    device_key=device_key),
+        validity_minutes=client.auth_session_validity,
+    )
+    return {
+        "ChallengeName": PASSWORD_VERIFIER,
+        "Session": session.token,
+        "ChallengeParameters": {
+            **exchange.challenge_parameters(),
+            "USERNAME": identity.user_id,
+            "USER_ID_FOR_SRP": identity.user_id,
+        },
+    }
+
+
+def refuse_unusable(user: User) -> None:
+    # Cognito reports these before looking at the password (an unconfirmed user hears
+    # "not confirmed" even with a wrong password; public reports agree on this).
+    if not user.enabled:
+        raise NotAuthorized(USER_DISABLED)
+    if user.status == "UNCONFIRMED":
+        raise UserNotConfirmed(USER_NOT_CONFIRMED)
+    if user.status == "RESET_REQUIRED":
+        raise PasswordResetRequired(PASSWORD_RESET_REQUIRED)

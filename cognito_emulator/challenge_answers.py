@@ -14,7 +14,7 @@ import hmac
 import json
 from typing import Any, assert_never
 
-from cognito_emulator import custom_auth, devices, mfa, passwords, srp_server
+from cognito_emulator import custom_auth, devices, mfa, passwords, srp_server, user_auth
 from cognito_emulator.auth_sessions import AuthSession
 from cognito_emulator.auth_steps import SignIn, after_first_factor, after_password, issue_mfa
 from cognito_emulator.challenge_state import (
@@ -24,9 +24,12 @@ from cognito_emulator.challenge_state import (
     MfaCodeState,
     MfaSetupState,
     NewPasswordState,
+    PasswordFactorState,
     PasswordVerifierState,
+    SelectChallengeState,
     SelectMfaTypeState,
     SoftwareTokenMfaState,
+    WebAuthnState,
 )
 from cognito_emulator.client_auth import check_secret_hash
 from cognito_emulator.errors import (
@@ -58,7 +61,7 @@ from cognito_emulator.state import Call, Emulator
 from cognito_emulator.user_context import refuse_blocked_ip
 
 # The ChallengeResponses member that carries a delivered code.
-_CODE_KEYS = {SMS_MFA: "SMS_MFA_CODE", EMAIL_OTP: "EMAIL_OTP_CODE"}
+_CODE_KEYS = {SMS_MFA: "SMS_MFA_CODE", **user_auth.OTP_CODE_KEYS}
 
 
 def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
@@ -88,6 +91,8 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
         else:
             raise InvalidParameter(missing_parameter("Session"))
         found = pool.users.get(session.username)
+        if found is None and user_auth.is_stand_in(session.state):
+            return user_auth.answer_unknown_user(emulator, pool, client, session, responses)
         if found is None:
             raise NotAuthorized(SESSION_INVALID)
         user = found
@@ -123,6 +128,12 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
             return _mfa_setup(sign_in, session, state, responses)
         case CustomChallengeState():
             return custom_auth.answer(sign_in, session, state, responses, client_metadata)
+        case SelectChallengeState():
+            return user_auth.answer_select_challenge(sign_in, session, state, responses)
+        case PasswordFactorState():
+            return user_auth.answer_password_factor(sign_in, session, state, responses)
+        case WebAuthnState():
+            return user_auth.answer_web_authn(sign_in, session, state, responses)
         case _:
             assert_never(state)
 

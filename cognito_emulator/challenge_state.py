@@ -2,9 +2,12 @@
 
 A record names its challenge (``challenge_name``, the ChallengeName sent) and holds only what
 answering it needs. Records are frozen: a step that moves on issues a new Session with a new
-record. A new challenge (WEB_AUTHN) is one more record here and one more
-member of ``ChallengeState``; mypy then points at the answer dispatch in challenge_answers.py
-that lacks its case.
+record. A new challenge is one more record here and one more member of ``ChallengeState``;
+mypy then points at the answer dispatch in challenge_answers.py that lacks its case.
+
+The first-factor records of choice-based sign-in (USER_AUTH) carry ``user_exists``: with
+PreventUserExistenceErrors ENABLED a name that matches no user gets the same challenges, which
+can never be answered (user_auth.py).
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from cognito_emulator.models import (
     DEVICE_SRP_AUTH,
     MFA_SETUP_CHALLENGE,
     NEW_PASSWORD_REQUIRED,
+    PASSWORD_CHALLENGE,
+    PASSWORD_SRP,
     PASSWORD_VERIFIER,
+    SELECT_CHALLENGE,
     SELECT_MFA_TYPE,
     SOFTWARE_TOKEN_MFA,
+    WEB_AUTHN,
 )
 from cognito_emulator.srp_server import SrpExchange
 
@@ -70,13 +77,16 @@ class SelectMfaTypeState:
 
 @dataclass(frozen=True)
 class MfaCodeState:
-    """SMS_MFA or EMAIL_OTP: the code sent and until when it counts."""
+    """SMS_MFA or EMAIL_OTP (MFA, or USER_AUTH's passwordless first factor), or SMS_OTP: the
+    code sent and until when it counts."""
 
     method: str
     code: str
     expires_at: float
     # Set when the code proves an address being enrolled for email MFA during MFA_SETUP.
     setup_email: str | None = None
+    # False for the stand-in sent to a name that matches no user: no code ever matches.
+    user_exists: bool = True
 
     @property
     def challenge_name(self) -> str:
@@ -134,6 +144,39 @@ class CustomChallengeState:
     challenge_metadata: str | None = None
 
 
+@dataclass(frozen=True)
+class SelectChallengeState:
+    """SELECT_CHALLENGE: the first factors offered (AvailableChallenges)."""
+
+    challenge_name: ClassVar[str] = SELECT_CHALLENGE
+    choices: tuple[str, ...]
+    user_exists: bool = True
+
+
+@dataclass(frozen=True)
+class PasswordFactorState:
+    """PASSWORD or PASSWORD_SRP: the factor was chosen without its PASSWORD / SRP_A."""
+
+    srp: bool
+    user_exists: bool = True
+
+    @property
+    def challenge_name(self) -> str:
+        return PASSWORD_SRP if self.srp else PASSWORD_CHALLENGE
+
+
+@dataclass(frozen=True)
+class WebAuthnState:
+    """WEB_AUTHN: the assertion challenge sent in CREDENTIAL_REQUEST_OPTIONS, the passkeys it
+    allows, and whether the authenticator must have verified the user."""
+
+    challenge_name: ClassVar[str] = WEB_AUTHN
+    challenge: bytes
+    allowed: tuple[bytes, ...]
+    require_user_verification: bool
+    user_exists: bool = True
+
+
 ChallengeState: TypeAlias = (
     PasswordVerifierState
     | NewPasswordState
@@ -144,4 +187,7 @@ ChallengeState: TypeAlias = (
     | DeviceSrpAuthState
     | DevicePasswordVerifierState
     | CustomChallengeState
+    | SelectChallengeState
+    | PasswordFactorState
+    | WebAuthnState
 )

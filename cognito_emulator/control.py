@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
+from webauthn.helpers import bytes_to_base64url
 
 from cognito_emulator import mfa
 from cognito_emulator.app_keys import EMULATOR
@@ -36,6 +37,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_emulator/calls", calls)
     app.router.add_get("/_emulator/triggers", trigger_runs)
     app.router.add_get("/_emulator/devices", devices)
+    app.router.add_get("/_emulator/passkeys", passkeys)
     app.router.add_get("/_emulator/faults", list_faults)
     app.router.add_post("/_emulator/faults", add_fault)
     app.router.add_delete("/_emulator/faults", clear_faults)
@@ -129,6 +131,31 @@ def _devices(emulator: Emulator, pool_id: str | None = None) -> list[dict[str, A
 async def devices(request: web.Request) -> web.Response:
     emulator = request.app[EMULATOR]
     return web.json_response({"devices": _devices(emulator, request.query.get("pool"))})
+
+
+def _passkeys(emulator: Emulator, pool_id: str | None = None) -> list[dict[str, Any]]:
+    """Every registered passkey (never its public key), by pool, user, then registration."""
+    found = []
+    for pool in emulator.store.pools.values():
+        if pool_id is not None and pool.id != pool_id:
+            continue
+        for user in pool.users.values():
+            for key in sorted(user.passkeys.values(), key=lambda known: known.created):
+                credential_id = bytes_to_base64url(key.credential_id)
+                found.append({
+                    "pool_id": pool.id, "username": user.username,
+                    "credential_id": credential_id, "credential_id_prefix": credential_id[:12],
+                    "name": key.name, "relying_party_id": key.relying_party_id,
+                    "created": key.created, "last_used": key.last_used,
+                    "sign_count": key.sign_count, "transports": list(key.transports),
+                    "attachment": key.attachment,
+                })
+    return found
+
+
+async def passkeys(request: web.Request) -> web.Response:
+    emulator = request.app[EMULATOR]
+    return web.json_response({"passkeys": _passkeys(emulator, request.query.get("pool"))})
 
 
 def _fault_json(fault: Fault) -> dict[str, Any]:
@@ -296,6 +323,13 @@ def _device_key(device: dict[str, Any]) -> str:
                      f"{device['last_authenticated']:.3f}", device["device_name"] or ""])
 
 
+def _passkey_key(passkey: dict[str, Any]) -> str:
+    """As page.js's passkeyKey."""
+    used = passkey["last_used"]
+    return "|".join([passkey["pool_id"], passkey["credential_id"], str(passkey["sign_count"]),
+                     "" if used is None else f"{used:.3f}", passkey["name"]])
+
+
 def _run_key(run: dict[str, Any]) -> str:
     """As page.js's runKey."""
     return "|".join([f"{run['at']:.3f}", run["pool_id"], run["trigger_source"],
@@ -350,11 +384,20 @@ users have confirmed and the latest trigger runs (newest first; no event, so no 
         device.update(key=_device_key(device), used_clock=_clock_time(used),
                       used_iso=_iso(used), used_at=repr(used))
         known_devices.append(device)
+    known_passkeys = []
+    for passkey in _passkeys(emulator):
+        created, used = passkey["created"], passkey["last_used"]
+        passkey.update(key=_passkey_key(passkey), created_clock=_clock_time(created),
+                       created_iso=_iso(created), created_at=repr(created),
+                       used_clock=None if used is None else _clock_time(used),
+                       used_iso=None if used is None else _iso(used),
+                       used_at=None if used is None else repr(used))
+        known_passkeys.append(passkey)
     nonce = secrets.token_urlsafe(16)
     html = _templates.get_template("index.html").render(
         messages=messages, authenticators=_authenticators(emulator), nonce=nonce,
         now=repr(emulator.now()), step_seconds=mfa.TOTP_STEP_SECONDS,
-        devices=known_devices, runs=runs, page_runs=PAGE_RUNS,
+        devices=known_devices, passkeys=known_passkeys, runs=runs, page_runs=PAGE_RUNS,
     )
     return web.Response(
         text=html,

@@ -128,6 +128,42 @@ class RefreshTokenReuse(CognitoError):
     code = "RefreshTokenReuseException"
 
 
+class FeatureUnavailableInTier(CognitoError):
+    code = "FeatureUnavailableInTierException"
+
+
+class LimitExceeded(CognitoError):
+    code = "LimitExceededException"
+
+
+class WebAuthnNotEnabled(CognitoError):
+    code = "WebAuthnNotEnabledException"
+
+
+class WebAuthnConfigurationMissing(CognitoError):
+    code = "WebAuthnConfigurationMissingException"
+
+
+class WebAuthnChallengeNotFound(CognitoError):
+    code = "WebAuthnChallengeNotFoundException"
+
+
+class WebAuthnRelyingPartyMismatch(CognitoError):
+    code = "WebAuthnRelyingPartyMismatchException"
+
+
+class WebAuthnOriginNotAllowed(CognitoError):
+    code = "WebAuthnOriginNotAllowedException"
+
+
+class WebAuthnClientMismatch(CognitoError):
+    code = "WebAuthnClientMismatchException"
+
+
+class WebAuthnCredentialNotSupported(CognitoError):
+    code = "WebAuthnCredentialNotSupportedException"
+
+
 _BY_CODE: dict[str, type[CognitoError]] = {
     cls.code: cls
     for cls in (
@@ -136,7 +172,9 @@ _BY_CODE: dict[str, type[CognitoError]] = {
         UserNotFound, UserNotConfirmed, PasswordResetRequired, UsernameExists, AliasExists,
         CodeMismatch, ExpiredCode, TooManyFailedAttempts, EnableSoftwareTokenMFA,
         SoftwareTokenMFANotFound, MFAMethodNotFound, DeviceKeyExists, GroupExists,
-        RefreshTokenReuse,
+        RefreshTokenReuse, FeatureUnavailableInTier, LimitExceeded, WebAuthnNotEnabled,
+        WebAuthnConfigurationMissing, WebAuthnChallengeNotFound, WebAuthnRelyingPartyMismatch,
+        WebAuthnOriginNotAllowed, WebAuthnClientMismatch, WebAuthnCredentialNotSupported,
     )
 }
 
@@ -180,6 +218,22 @@ CUSTOM_AUTH_NOT_CONFIGURED = "Custom auth lambda trigger is not configured for t
 # Real Cognito's text for an adaptive-authentication block is not documented; this is the
 # emulator's choice (docs/emulator.md, "Known differences").
 BLOCKED_BY_RISK = "Unable to login because of security reasons."
+# Choice-based sign-in and passkeys: Cognito's texts are undocumented; the emulator's wording
+# (docs/emulator.md, "Known differences").
+USER_AUTH_NEEDS_TIER = (
+    "USER_AUTH is not available in the LITE feature plan. Upgrade the user pool to ESSENTIALS "
+    "or PLUS."
+)
+FACTORS_NEED_TIER = (
+    "Sign-in factors other than PASSWORD are not available in the LITE feature plan."
+)
+NO_FIRST_FACTOR = "No authentication factor is available for the user."
+CHALLENGE_NOT_AVAILABLE = "The selected challenge is not available for the user."
+WEB_AUTHN_NOT_ENABLED = "WebAuthn is not enabled for the user pool."
+WEB_AUTHN_CONFIGURATION_MISSING = (
+    "The user pool has no WebAuthnConfiguration with a RelyingPartyId."
+)
+WEB_AUTHN_CHALLENGE_NOT_FOUND = "WebAuthn challenge not found or expired."
 
 
 def secret_hash_missing(client_id: str) -> str:

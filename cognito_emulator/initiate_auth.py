@@ -13,27 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import cognito_srp
-from cognito_emulator import custom_auth, migration, passwords, refresh, srp_server, triggers
-from cognito_emulator.auth_steps import SignIn, after_password
-from cognito_emulator.challenge_state import PasswordVerifierState
+from cognito_emulator import custom_auth, migration, passwords, refresh, triggers, user_auth
+from cognito_emulator.auth_steps import SignIn, after_password, password_verifier, refuse_unusable
 from cognito_emulator.client_auth import check_secret_hash
 from cognito_emulator.errors import (
     INCORRECT_CREDENTIALS,
-    PASSWORD_RESET_REQUIRED,
     ROTATION_NEEDS_GET_TOKENS,
-    USER_DISABLED,
     USER_DOES_NOT_EXIST,
-    USER_NOT_CONFIRMED,
     InvalidParameter,
     NotAuthorized,
-    PasswordResetRequired,
-    UnsupportedOperation,
-    UserNotConfirmed,
     UserNotFound,
     required_parameter,
 )
-from cognito_emulator.models import PASSWORD_VERIFIER, Client, Pool, User
+from cognito_emulator.models import Client, Pool
 from cognito_emulator.pool_store import DEFAULT_FLOWS, LEGACY_FLOWS
 from cognito_emulator.state import Call, Emulator
 from cognito_emulator.user_context import refuse_blocked_ip
@@ -61,7 +53,7 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         return _refresh(emulator, call, pool, client, parameters)
     if flow == "USER_AUTH":
-        raise UnsupportedOperation("cognito-emulator does not implement USER_AUTH yet.")
+        return user_auth.start(emulator, call, pool, client, context, parameters)
 
     username = required_parameter(parameters, "USERNAME")
     call.record.username = username
@@ -78,9 +70,9 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
             raise UserNotFound(USER_DOES_NOT_EXIST)
         if srp_a is not None:
             # Answer as if the user existed, so the reply does not reveal that it does not.
-            return _password_verifier(emulator, pool, client, username, srp_a, None, None)
+            return password_verifier(emulator, pool, client, username, srp_a, None, None)
         raise NotAuthorized(INCORRECT_CREDENTIALS)
-    _refuse_unusable(user)
+    refuse_unusable(user)
     refuse_blocked_ip(pool, context)
     device_key = parameters.get("DEVICE_KEY") or None
     triggers.pre_authentication(emulator.functions, pool, client.client_id, user,
@@ -90,43 +82,12 @@ def initiate_auth(emulator: Emulator, call: Call) -> dict[str, Any]:
         return custom_auth.start(SignIn(emulator, call, pool, client, user, context,
                                         device_key=device_key), parameters)
     if srp_a is not None:
-        return _password_verifier(emulator, pool, client, username, srp_a, user, device_key)
+        return password_verifier(emulator, pool, client, username, srp_a, user, device_key)
     assert password is not None
     if not passwords.password_matches(pool, user, password):
         raise NotAuthorized(INCORRECT_CREDENTIALS)
     return after_password(SignIn(emulator, call, pool, client, user, context,
                                  device_key=device_key))
-
-
-def _password_verifier(emulator: Emulator, pool: Pool, client: Client, typed: str, srp_a: str,
-                       user: User | None, device_key: str | None) -> dict[str, Any]:
-    """PASSWORD_VERIFIER for ``user``, or for a name that matches no user (``user`` None):
-    then a stand-in that looks the same but can never be answered."""
-    realm = cognito_srp.pool_name(pool.id)
-    if user is None:
-        # A random verifier: the claim can never verify.
-        identity = srp_server.SrpIdentity(realm=realm, user_id=typed,
-                                          salt=emulator.entropy.salt(),
-                                          verifier=emulator.entropy.salt())
-    else:
-        identity = srp_server.SrpIdentity(realm=realm, user_id=user.username, salt=user.salt,
-                                          verifier=user.verifier)
-    exchange = srp_server.start_exchange(identity, srp_a, emulator.entropy)
-    session = emulator.sessions.issue(
-        pool_id=pool.id, client_id=client.client_id, username=identity.user_id,
-        state=PasswordVerifierState(srp=exchange, user_exists=user is not None,
-                                    device_key=device_key),
-        validity_minutes=client.auth_session_validity,
-    )
-    return {
-        "ChallengeName": PASSWORD_VERIFIER,
-        "Session": session.token,
-        "ChallengeParameters": {
-            **exchange.challenge_parameters(),
-            "USERNAME": identity.user_id,
-            "USER_ID_FOR_SRP": identity.user_id,
-        },
-    }
 
 
 def _flow_enabled(client: Client, flow: str) -> bool:
@@ -136,17 +97,6 @@ def _flow_enabled(client: Client, flow: str) -> bool:
             return flow in ("CUSTOM_AUTH", "REFRESH_TOKEN_AUTH", "REFRESH_TOKEN")
         return flow != "USER_PASSWORD_AUTH" or "USER_PASSWORD_AUTH" in flows
     return _ALLOW_FLAG.get(flow) in flows
-
-
-def _refuse_unusable(user: User) -> None:
-    # Cognito reports these before looking at the password (an unconfirmed user hears
-    # "not confirmed" even with a wrong password; public reports agree on this).
-    if not user.enabled:
-        raise NotAuthorized(USER_DISABLED)
-    if user.status == "UNCONFIRMED":
-        raise UserNotConfirmed(USER_NOT_CONFIRMED)
-    if user.status == "RESET_REQUIRED":
-        raise PasswordResetRequired(PASSWORD_RESET_REQUIRED)
 
 
 def _refresh(emulator: Emulator, call: Call, pool: Pool, client: Client,

@@ -28,6 +28,17 @@ CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 MFA_SETUP_CHALLENGE = "MFA_SETUP"  # not outbox.MFA_SETUP, which is why a message was sent
 DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
 DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"
+# Choice-based sign-in (USER_AUTH): the challenges of the first factor, and the pool's
+# AuthFactorType values (Policies.SignInPolicy.AllowedFirstAuthFactors).
+SELECT_CHALLENGE = "SELECT_CHALLENGE"
+PASSWORD_CHALLENGE = "PASSWORD"
+PASSWORD_SRP = "PASSWORD_SRP"
+SMS_OTP = "SMS_OTP"
+WEB_AUTHN = "WEB_AUTHN"
+FIRST_FACTORS = ("PASSWORD", EMAIL_OTP, SMS_OTP, WEB_AUTHN)
+# UserPoolTier; new pools are ESSENTIALS, as in Cognito.
+LITE, ESSENTIALS, PLUS = "LITE", "ESSENTIALS", "PLUS"
+DEFAULT_TIER = ESSENTIALS
 REMEMBERED = "remembered"
 NOT_REMEMBERED = "not_remembered"
 
@@ -133,6 +144,9 @@ class MfaSettings:
     totp_secret: str | None = None  # verified
     pending_totp_secret: str | None = None  # associated, not yet verified
     last_totp_step: int | None = None  # replay protection (RFC 6238 section 5.2)
+    # WebAuthnMfaSettings: with the pool's FactorConfiguration MULTI_FACTOR_WITH_USER_VERIFICATION
+    # a user-verified passkey sign-in then satisfies MFA.
+    webauthn_mfa_enabled: bool = False
 
     def enabled_methods(self) -> list[str]:
         flags = {SMS_MFA: self.sms_enabled, SOFTWARE_TOKEN_MFA: self.totp_enabled,
@@ -187,6 +201,58 @@ class DeviceConfiguration:
                 "DeviceOnlyRememberedOnUserPrompt": self.only_remembered_on_user_prompt}
 
 
+@dataclass(frozen=True)
+class WebAuthnConfiguration:
+    """SetUserPoolMfaConfig's WebAuthnConfiguration. Without a RelyingPartyId the emulator
+    (which has no user-pool domains) cannot do passkeys: WebAuthnConfigurationMissing."""
+
+    relying_party_id: str | None = None
+    user_verification: str = "preferred"
+    factor_configuration: str = "SINGLE_FACTOR"
+
+    @classmethod
+    def from_model(cls, given: dict[str, Any]) -> WebAuthnConfiguration:
+        return cls(relying_party_id=given.get("RelyingPartyId") or None,
+                   user_verification=given.get("UserVerification") or "preferred",
+                   factor_configuration=given.get("FactorConfiguration") or "SINGLE_FACTOR")
+
+    def to_model(self) -> dict[str, str]:
+        view = {"UserVerification": self.user_verification,
+                "FactorConfiguration": self.factor_configuration}
+        if self.relying_party_id:
+            view["RelyingPartyId"] = self.relying_party_id
+        return view
+
+    @property
+    def multi_factor(self) -> bool:
+        return self.factor_configuration == "MULTI_FACTOR_WITH_USER_VERIFICATION"
+
+
+@dataclass
+class Passkey:
+    """A WebAuthn credential registered with CompleteWebAuthnRegistration: its id and COSE
+    public key as py_webauthn verified them, and the signature counter last seen."""
+
+    credential_id: bytes
+    public_key: bytes
+    sign_count: int
+    relying_party_id: str
+    transports: list[str]
+    attachment: str | None
+    name: str
+    created: float
+    last_used: float | None = None
+
+
+@dataclass(frozen=True)
+class PendingRegistration:
+    """StartWebAuthnRegistration's challenge, waiting for CompleteWebAuthnRegistration."""
+
+    challenge: bytes
+    client_id: str
+    expires_at: float
+
+
 @dataclass
 class Group:
     """A user-pool group (CreateGroup). Its members are named in each ``User.groups``."""
@@ -237,6 +303,9 @@ class User:
     devices: dict[str, Device] = field(default_factory=dict)
     # Names of the pool's groups this user belongs to, in the order they were joined.
     groups: list[str] = field(default_factory=list)
+    # Passkeys (by credential id) and a registration in progress.
+    passkeys: dict[bytes, Passkey] = field(default_factory=dict)
+    pending_registration: PendingRegistration | None = None
 
     @property
     def sub(self) -> str:
@@ -272,6 +341,13 @@ class Pool:
     adaptive: AdaptiveRules
     region: str
     device_configuration: DeviceConfiguration | None = None
+    tier: str = DEFAULT_TIER
+    # Policies.SignInPolicy.AllowedFirstAuthFactors (Cognito's default: PASSWORD only).
+    allowed_first_factors: list[str] = field(default_factory=lambda: ["PASSWORD"])
+    web_authn: WebAuthnConfiguration | None = None
+    # Seed-only: origins accepted for passkeys besides https://<RelyingPartyId> (and, for
+    # localhost, http://localhost:<any port>).
+    extra_web_authn_origins: tuple[str, ...] = ()
     # Other CreateUserPool members, echoed back by DescribeUserPool.
     extra: dict[str, Any] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)

@@ -13,6 +13,7 @@ MAX_MESSAGES = 10_000
 # Why a message was sent, as it appears in the outbox.
 MFA = "MFA"
 MFA_SETUP = "MFA_SETUP"
+SIGN_IN = "SIGN_IN"  # a passwordless first factor of USER_AUTH (EMAIL_OTP / SMS_OTP)
 SIGN_UP = "SIGN_UP"
 FORGOT_PASSWORD = "FORGOT_PASSWORD"
 INVITATION = "INVITATION"

@@ -12,15 +12,21 @@ from typing import Any
 from cognito_emulator import passwords
 from cognito_emulator.entropy import Entropy
 from cognito_emulator.errors import (
+    FACTORS_NEED_TIER,
     TOKEN_VALIDITY_RANGE,
     USER_DOES_NOT_EXIST,
+    FeatureUnavailableInTier,
     GroupExists,
     InvalidParameter,
     ResourceNotFound,
     UserNotFound,
 )
 from cognito_emulator.models import (
+    DEFAULT_TIER,
+    FIRST_FACTORS,
+    LITE,
     STANDARD_ATTRIBUTES,
+    WEB_AUTHN,
     AdaptiveRules,
     Client,
     DeviceConfiguration,
@@ -29,6 +35,7 @@ from cognito_emulator.models import (
     Pool,
     SchemaAttribute,
     User,
+    WebAuthnConfiguration,
 )
 
 LEGACY_FLOWS = frozenset({"ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH"})
@@ -38,7 +45,12 @@ DEFAULT_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTO
 # CreateUserPool members the emulator interprets; the others are stored and echoed back.
 _POOL_MEMBERS = frozenset({
     "PoolName", "Policies", "MfaConfiguration", "UsernameAttributes", "AliasAttributes",
-    "AutoVerifiedAttributes", "Schema", "DeviceConfiguration",
+    "AutoVerifiedAttributes", "Schema", "DeviceConfiguration", "UserPoolTier",
+})
+# UpdateUserPool members the emulator interprets (the rest replace what ``extra`` held).
+_UPDATE_MEMBERS = frozenset({
+    "UserPoolId", "Policies", "MfaConfiguration", "AutoVerifiedAttributes",
+    "DeviceConfiguration", "UserPoolTier",
 })
 _CLIENT_MEMBERS = frozenset({
     "UserPoolId", "ClientId", "ClientName", "GenerateSecret", "ExplicitAuthFlows",
@@ -101,9 +113,34 @@ class PoolStore:
             device_configuration=DeviceConfiguration.from_model(
                 request.get("DeviceConfiguration")
             ),
+            tier=request.get("UserPoolTier") or DEFAULT_TIER,
+            allowed_first_factors=sign_in_factors(request.get("Policies")),
             extra={key: value for key, value in request.items() if key not in _POOL_MEMBERS},
         )
+        check_tier(pool)
         self.pools[pool.id] = pool
+        return pool
+
+    def update_pool(self, request: dict[str, Any], *, now: float) -> Pool:
+        """UpdateUserPool: as in Cognito, an updatable member left out goes back to its default
+        (the tier, when left out, stays: changing plans is a separate decision)."""
+        pool = self.pool(request["UserPoolId"])
+        tier = request.get("UserPoolTier") or pool.tier
+        factors = sign_in_factors(request.get("Policies"))
+        if tier == LITE and (factors != ["PASSWORD"] or pool.web_authn is not None):
+            raise FeatureUnavailableInTier(FACTORS_NEED_TIER)
+        pool.tier = tier
+        pool.allowed_first_factors = factors
+        pool.password_policy = PasswordPolicy.from_model(request.get("Policies"))
+        pool.mfa_configuration = request.get("MfaConfiguration", "OFF")
+        pool.auto_verified_attributes = list(request.get("AutoVerifiedAttributes") or [])
+        pool.device_configuration = DeviceConfiguration.from_model(
+            request.get("DeviceConfiguration"))
+        kept = {key: value for key, value in pool.extra.items()
+                if key in _CREATE_ONLY_MEMBERS}
+        pool.extra = {**kept, **{key: value for key, value in request.items()
+                                 if key not in _UPDATE_MEMBERS}}
+        pool.modified = now
         return pool
 
     def pool(self, pool_id: str) -> Pool:
@@ -233,6 +270,37 @@ class PoolStore:
         return found
 
 
+# CreateUserPool members UpdateUserPool cannot change (kept by an update).
+_CREATE_ONLY_MEMBERS = frozenset({"UsernameConfiguration"})
+
+
+def sign_in_factors(policies: dict[str, Any] | None) -> list[str]:
+    """Policies.SignInPolicy.AllowedFirstAuthFactors, in the order given; PASSWORD when unset.
+    SOFTWARE_TOKEN is an MFA factor only (newer models list it in AuthFactorType)."""
+    given = ((policies or {}).get("SignInPolicy") or {}).get("AllowedFirstAuthFactors")
+    if not given:
+        return ["PASSWORD"]
+    for factor in given:
+        if factor not in FIRST_FACTORS:
+            raise InvalidParameter(f"{factor} is not allowed as a first authentication factor.")
+    return list(dict.fromkeys(given))
+
+
+def check_tier(pool: Pool) -> None:
+    """Passwordless first factors and passkeys need ESSENTIALS or PLUS."""
+    if pool.tier == LITE and (pool.allowed_first_factors != ["PASSWORD"]
+                              or pool.web_authn is not None):
+        raise FeatureUnavailableInTier(FACTORS_NEED_TIER)
+
+
+def sign_in_policy(pool: Pool) -> dict[str, Any]:
+    return {"AllowedFirstAuthFactors": list(pool.allowed_first_factors)}
+
+
+def web_authn_enabled(pool: Pool) -> bool:
+    return pool.tier != LITE and WEB_AUTHN in pool.allowed_first_factors
+
+
 _POOL_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -334,6 +402,12 @@ def configure_mfa(pool: Pool, request: dict[str, Any]) -> None:
         pool.email_mfa_configuration = request["EmailMfaConfiguration"]
     if "MfaConfiguration" in request:
         pool.mfa_configuration = request["MfaConfiguration"]
+    if "WebAuthnConfiguration" in request:
+        given = request["WebAuthnConfiguration"]
+        if given is not None and pool.tier == LITE:
+            raise FeatureUnavailableInTier(
+                "Passkeys (WebAuthnConfiguration) are not available in the LITE feature plan.")
+        pool.web_authn = None if given is None else WebAuthnConfiguration.from_model(given)
 
 
 def mfa_config(pool: Pool) -> dict[str, Any]:
@@ -346,4 +420,6 @@ def mfa_config(pool: Pool) -> dict[str, Any]:
         config["SmsMfaConfiguration"] = pool.sms_mfa_configuration or {}
     if pool.email_mfa_configuration is not None:
         config["EmailMfaConfiguration"] = pool.email_mfa_configuration
+    if pool.web_authn is not None:
+        config["WebAuthnConfiguration"] = pool.web_authn.to_model()
     return config

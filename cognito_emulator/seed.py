@@ -36,8 +36,10 @@ from cognito_emulator.pool_store import PoolStore, add_group, configure_mfa
 from cognito_emulator.validation import operation_model, validate
 
 DEMO_SEED = Path(__file__).with_name("demo_seed.yaml")
-_MFA_MEMBERS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration")
-_POOL_SEED_ONLY = ("Id", "Clients", "Users", "Groups", "Adaptive", *_MFA_MEMBERS)
+_MFA_MEMBERS = ("SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration",
+                "WebAuthnConfiguration")
+_POOL_SEED_ONLY = ("Id", "Clients", "Users", "Groups", "Adaptive", "WebAuthnAllowedOrigins",
+                   *_MFA_MEMBERS)
 _CLIENT_SEED_ONLY = ("ClientId", "ClientSecret")
 _USER_KEYS = frozenset({"Username", "Password", "TemporaryPassword", "Attributes", "Status",
                         "Enabled", "Mfa", "SrpSalt", "Groups"})
@@ -84,6 +86,8 @@ class PoolSeed:
     clients: tuple[ClientSeed, ...]
     users: tuple[UserSeed, ...]
     groups: tuple[dict[str, Any], ...] = ()  # CreateGroup requests, without UserPoolId
+    # Origins accepted for passkeys besides the relying party's own (emulator-only).
+    web_authn_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,11 @@ def _parse_pool(entry: dict[str, Any], where: str) -> PoolSeed:
         groups.append(group_request)
     users = [_parse_user(user, f"{where}.Users[{position}]")
              for position, user in enumerate(entry.get("Users") or [])]
+    origins = entry.get("WebAuthnAllowedOrigins") or []
+    if not isinstance(origins, list) or not all(
+        isinstance(origin, str) and origin.startswith(("https://", "http://")) for origin in origins
+    ):
+        raise SeedError(f"{where}: WebAuthnAllowedOrigins must be a list of http(s) origins")
     return PoolSeed(
         id=entry["Id"], request=request, mfa_request=mfa_request,
         adaptive=AdaptiveRules(
@@ -161,6 +170,7 @@ def _parse_pool(entry: dict[str, Any], where: str) -> PoolSeed:
             require_mfa_for_new_ip=bool(adaptive.get("RequireMfaForNewIp", False)),
         ),
         clients=tuple(clients), users=tuple(users), groups=tuple(groups),
+        web_authn_origins=tuple(origin.rstrip("/") for origin in origins),
     )
 
 
@@ -206,6 +216,7 @@ def _apply_pool(store: PoolStore, entry: PoolSeed, now: float, where: str) -> No
     pool = store.create_pool(entry.request, now=now, region=entry.id.split("_", 1)[0],
                              pool_id=entry.id, adaptive=entry.adaptive)
     configure_mfa(pool, entry.mfa_request)
+    pool.extra_web_authn_origins = entry.web_authn_origins
     for client in entry.clients:
         store.create_client(pool, client.request, now=now, client_id=client.client_id,
                             secret=client.secret)

@@ -47,6 +47,15 @@ def mfa_view(user: User) -> dict[str, Any]:
     return view
 
 
+def get_user_auth_factors(emulator: Emulator, call: Call) -> dict[str, Any]:
+    """The user's MFA settings and the first factors USER_AUTH would offer them."""
+    from cognito_emulator.user_auth import configured_factors  # user_auth needs this module
+
+    pool, user = signed_in_user(emulator, call)
+    return {"Username": user.username, **mfa_view(user),
+            "ConfiguredUserAuthFactors": configured_factors(pool, user)}
+
+
 def get_user(emulator: Emulator, call: Call) -> dict[str, Any]:
     _pool, user = signed_in_user(emulator, call)
     return {"Username": user.username, "UserAttributes": user.attribute_list(), **mfa_view(user)}
@@ -83,6 +92,11 @@ def apply_mfa_preference(pool: Pool, user: User, body: dict[str, Any]) -> None:
         if turning_on:
             _refuse_unavailable(pool, user, method)
         mfa.set_preference(user.mfa, method, settings.get("Enabled"), settings.get("PreferredMfa"))
+    passkey_mfa = body.get("WebAuthnMfaSettings")
+    if passkey_mfa and passkey_mfa.get("Enabled") is not None:
+        if passkey_mfa["Enabled"] and not user.passkeys:
+            raise InvalidParameter("User has no registered passkey to enable passkey MFA.")
+        user.mfa.webauthn_mfa_enabled = bool(passkey_mfa["Enabled"])
 
 
 def _refuse_unavailable(pool: Pool, user: User, method: str) -> None:

@@ -78,6 +78,13 @@ GATEWAYS = [
         "GATEWAY_CLIENT_SECRET": "7democustomquestionclientsecret00000000000000000007",
         "GATEWAY_AUTH_FLOW": "CUSTOM_AUTH_SRP",
     },
+    {
+        "name": "choice pool (password, a code or a passkey)",
+        "GATEWAY_USER_POOL_ID": "us-east-1_DemoPasskey1",
+        "GATEWAY_CLIENT_ID": "9demopasskeyclient00000009",
+        "GATEWAY_CLIENT_SECRET": "9demopasskeyclientsecret000000000000000000000000009",
+        "GATEWAY_AUTH_FLOW": "USER_AUTH",
+    },
 ]
 
 # (sign in as, password, what signing in as this user shows, index into GATEWAYS). One line per
@@ -96,6 +103,11 @@ SIGN_INS = [
     ("always-device-user", PASSWORD, "app code once, device remembered; then no code", 3),
     ("code-user", "—", "no password: the username, then the code emailed (emulator page)", 4),
     ("question-user", PASSWORD, "then 'What is six times seven?' (42), three tries", 5),
+    ("choice-password-user", PASSWORD, "username first, then the password (or SRP)", 6),
+    ("choice-email-user", PASSWORD, "username first, then an emailed code or the password", 6),
+    ("choice-sms-user", PASSWORD, "username first, then a texted code or the password", 6),
+    ("passkey-user", PASSWORD, "password or emailed code; add a passkey, then sign in with it",
+     6),
 ]
 
 
@@ -289,6 +301,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 "GATEWAY_BRAND_NAME": "Demo App",
                 **{k: v for k, v in gateway.items() if k.startswith("GATEWAY_")},
             }
+            if gateway.get("GATEWAY_AUTH_FLOW") == "USER_AUTH":
+                # Passkeys belong to where the browser sees the gateway; the emulator's relying
+                # party is localhost, which accepts any localhost port as an origin.
+                env["GATEWAY_PUBLIC_ORIGIN"] = f"http://localhost:{port}"
             if gateway["GATEWAY_USER_POOL_ID"] == DEMO_POOL:
                 env["GATEWAY_UPSTREAMS"] = upstream_routes(upstream_url)
             urls.append(f"http://{args.host}:{port}")

@@ -140,16 +140,12 @@ def environment(
     return {k: v for k, v in env.items() if v != ""}
 
 
-def _choice_pool() -> dict[str, Any] | None:
-    pools = [p for p in _SEED["pools"] if p["PoolName"] == "demo-choice"]
-    return dict(pools[0]) if pools else None
-
 
 # Choice-based sign-in (USER_AUTH) with passkeys: an Essentials pool, one user per first factor.
-_CHOICE = _choice_pool()
-CHOICE_POOL: str = _CHOICE["Id"] if _CHOICE else ""
-CHOICE_CLIENT: str = _client(_CHOICE, "gateway")["ClientId"] if _CHOICE else ""
-CHOICE_SECRET: str = _client(_CHOICE, "gateway")["ClientSecret"] if _CHOICE else ""
+_CHOICE = _pool("demo-choice")
+CHOICE_POOL: str = _CHOICE["Id"]
+CHOICE_CLIENT: str = _client(_CHOICE, "gateway")["ClientId"]
+CHOICE_SECRET: str = _client(_CHOICE, "gateway")["ClientSecret"]
 CHOICE_PASSWORD_USER = "choice-password-user"
 CHOICE_EMAIL_USER = "choice-email-user"
 CHOICE_SMS_USER = "choice-sms-user"

@@ -28,6 +28,8 @@
   const noMessages = document.getElementById("no-messages");
   const deviceTable = document.getElementById("devices");
   const noDevices = document.getElementById("no-devices");
+  const passkeyTable = document.getElementById("passkeys");
+  const noPasskeys = document.getElementById("no-passkeys");
   const runTable = document.getElementById("runs");
   const noRuns = document.getElementById("no-runs");
   const runLimit = Number(runTable.dataset.limit) || 50;
@@ -171,6 +173,25 @@
       cell("Pool", "nowrap", device.pool_id));
   }
 
+  function passkeyKey(passkey) { // as control.py's _passkey_key writes it
+    const used = passkey.last_used === null ? "" : passkey.last_used.toFixed(3);
+    return [passkey.pool_id, passkey.credential_id, String(passkey.sign_count), used,
+      passkey.name].join("|");
+  }
+
+  function passkeyRow(key, passkey) {
+    return element("tr", { "data-key": key },
+      cell("User", "text", passkey.username),
+      cell("Credential", "text", element("span", { title: passkey.credential_id },
+        `${passkey.credential_id_prefix}\u2026`)),
+      cell("Name", "text", passkey.name),
+      timeCell("Created", passkey.created),
+      passkey.last_used === null ? cell("Last used", "", "never")
+        : timeCell("Last used", passkey.last_used),
+      cell("Sign count", "nowrap", String(passkey.sign_count)),
+      cell("Pool", "nowrap", passkey.pool_id));
+  }
+
   function runKey(run) { // as control.py's _run_key writes it
     return [run.at.toFixed(3), run.pool_id, run.trigger_source, run.function_name || "",
       run.outcome, run.error || "", run.username].join("|");
@@ -220,13 +241,15 @@
     }
     busy = true;
     try {
-      const [current, outbox, known, triggers] = await Promise.all([
+      const [current, outbox, known, triggers, keys] = await Promise.all([
         getJson("/_emulator/authenticators"), getJson("/_emulator/outbox"),
-        getJson("/_emulator/devices"), getJson("/_emulator/triggers")]);
+        getJson("/_emulator/devices"), getJson("/_emulator/triggers"),
+        getJson("/_emulator/passkeys")]);
       skew = current.now - Date.now() / 1000;
       syncAuthenticators(current.authenticators);
       syncMessages(outbox.messages);
       syncRows(deviceTable, noDevices, known.devices, deviceKey, deviceRow);
+      syncRows(passkeyTable, noPasskeys, keys.passkeys, passkeyKey, passkeyRow);
       const newest = triggers.runs.slice(-runLimit).reverse(); // the hook is oldest first
       syncRows(runTable, noRuns, newest, runKey, runRow);
       setStatus("This page updates itself.", false);
@@ -266,7 +289,8 @@
   for (const time of outBody.querySelectorAll("time[data-sent-at]")) {
     time.textContent = clock(Number(time.dataset.sentAt));
   }
-  for (const time of document.querySelectorAll("#devices time[data-at], #runs time[data-at]")) {
+  for (const time of document.querySelectorAll(
+    "#devices time[data-at], #passkeys time[data-at], #runs time[data-at]")) {
     time.textContent = clock(Number(time.dataset.at));
   }
   setStatus("This page updates itself.", false);

@@ -95,6 +95,8 @@ async def add_passkey(request: web.Request) -> web.StreamResponse:
 
 @api_routes.delete("/passkeys/{id}")
 async def delete_passkey(request: web.Request) -> web.StreamResponse:
+    if request.body_exists:
+        await read_json(request)  # no members, but a body must still be JSON
     current = await _signed_in(request)
     await request[ROOT_APP][COGNITO].delete_passkey(current.session.access_token,
                                                     request.match_info["id"])

@@ -48,8 +48,21 @@ DEVICE_PUBLIC = "8testdevicepublic00000008"
 DEVICE_CONFIDENTIAL = "9testdevicesecret00000009"
 DEVICE_CONFIDENTIAL_SECRET = "9testdevicesecretsecret000000000000000000000000009"
 
+# Choice-based sign-in and passkeys: the demo pool (relying party localhost) ...
+CHOICE_POOL = "us-east-1_DemoPasskey1"
+CHOICE_CLIENT = "9demopasskeyclient00000009"
+CHOICE_SECRET = "9demopasskeyclientsecret000000000000000000000000009"
+# ... and the test pool (relying party example.com, user verification required, passkeys may
+# stand in for MFA).
+RP_POOL = "us-east-1_TestPool20"
+RP_PUBLIC = "25testchoicepublic00000025"
+RP_PREVENTING = "26testchoiceenabled0000026"
+RP_OTHER = "27testchoiceother00000027"
+LITE_POOL = "us-east-1_TestPool21"
+LITE_CLIENT = "28testliteclient000000028"
+
 SECRETS = {GATEWAY: GATEWAY_SECRET, ROTATING: ROTATING_SECRET, SETUP_CLIENT: SETUP_SECRET,
-           CUSTOM_CLIENT: CUSTOM_SECRET,
+           CUSTOM_CLIENT: CUSTOM_SECRET, CHOICE_CLIENT: CHOICE_SECRET,
            NO_PROPAGATION: NO_PROPAGATION_SECRET, LONG_SESSIONS: LONG_SESSIONS_SECRET,
            DEVICE_CONFIDENTIAL: DEVICE_CONFIDENTIAL_SECRET}
 
@@ -130,6 +143,15 @@ def auth_parameters(username: str, client_id: str, **extra: str) -> dict[str, st
     if client_id in SECRETS:
         parameters["SECRET_HASH"] = secret_hash(username, client_id)
     return parameters
+
+
+def user_auth(client: Any, username: str, client_id: str = CHOICE_CLIENT,
+              **parameters: str) -> dict[str, Any]:
+    """InitiateAuth USER_AUTH; ``parameters`` are more AuthParameters (PREFERRED_CHALLENGE...)."""
+    response: dict[str, Any] = client.initiate_auth(
+        AuthFlow="USER_AUTH", ClientId=client_id,
+        AuthParameters=auth_parameters(username, client_id, **parameters))
+    return response
 
 
 def password_auth(client: Any, username: str, password: str = PASSWORD,

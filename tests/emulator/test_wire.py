@@ -54,9 +54,10 @@ def test_unknown_operation(url: str, target: str) -> None:
 
 
 def test_an_operation_the_emulator_does_not_implement_says_so(idp: Any) -> None:
-    code, message = refused(idp.get_user_pool_mfa_config, UserPoolId=POOL)
+    code, message = refused(idp.admin_list_user_auth_events, UserPoolId=POOL,
+                            Username="password-user")
     assert code == "UnsupportedOperationException"
-    assert "GetUserPoolMfaConfig" in message
+    assert "AdminListUserAuthEvents" in message
 
 
 def test_missing_required_members_are_listed(url: str) -> None:

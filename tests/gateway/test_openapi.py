@@ -19,6 +19,10 @@ from gateway.signin.steps.mfa_setup import ENROLLABLE
 from gateway.signin.steps.select_mfa import CHOOSABLE
 from gateway.web.api import OPENAPI
 from tests.demo import (
+    CHOICE_CLIENT,
+    CHOICE_EMAIL_USER,
+    CHOICE_POOL,
+    CHOICE_SECRET,
     CODE_CLIENT,
     CODE_POOL,
     CODE_SECRET,
@@ -26,9 +30,11 @@ from tests.demo import (
     MFA_CLIENT,
     MFA_POOL,
     MFA_SECRET,
+    PASSKEY_USER,
     PASSWORD,
     TEMPORARY_PASSWORD,
 )
+from tests.emulator.soft_authenticator import SoftAuthenticator
 from tests.gateway.drivers import API_HEADERS, GatewayFactory
 from tests.gateway.hooks import EmulatorHooks
 
@@ -36,7 +42,8 @@ ENGLISH = json.loads(
     (Path(__file__).parents[2] / "gateway" / "web" / "locales" / "en.json").read_text()
 )
 # Values that differ at every sign-in: an example shows one, a real answer has its own.
-VOLATILE = {"secret_code", "otpauth_uri", "qr_svg", "sub", "auth_time"}
+VOLATILE = {"secret_code", "otpauth_uri", "qr_svg", "sub", "auth_time",
+            "credential_request_options"}
 
 
 async def fetch_spec(gateway: TestClient) -> dict[str, Any]:
@@ -164,6 +171,9 @@ async def test_one_example_per_step_and_each_is_what_the_gateway_answers(
                              client_secret=MFA_SECRET)
     custom = await make_gateway(user_pool_id=CODE_POOL, client_id=CODE_CLIENT,
                                 client_secret=CODE_SECRET, auth_flow="CUSTOM_AUTH")
+    choice = await make_gateway(user_pool_id=CHOICE_POOL, client_id=CHOICE_CLIENT,
+                                client_secret=CHOICE_SECRET, auth_flow="USER_AUTH",
+                                public_origin="http://localhost:8000")
 
     async def first(gateway: TestClient, username: str, password: str = PASSWORD) -> Any:
         gateway.session.cookie_jar.clear()
@@ -183,7 +193,19 @@ async def test_one_example_per_step_and_each_is_what_the_gateway_answers(
         "new-password": await first(demo, "new-password-user", TEMPORARY_PASSWORD),
         "setup-mfa": await first(mfa, "setup-user"),
         "custom": await answer(custom, "/auth/login", {"username": CODE_USER}),
+        "choose-method": await answer(choice, "/auth/login", {"username": CHOICE_EMAIL_USER}),
     }
+    # A passkey step needs a passkey: registered as a signed-in person does.
+    signed_in = await answer(choice, "/auth/login", {
+        "username": PASSKEY_USER, "preferred": "PASSWORD_SRP", "password": PASSWORD})
+    assert signed_in["status"] == "authenticated"
+    options = (await answer(choice, "/auth/passkeys/options", {}))["options"]
+    credential = SoftAuthenticator().create(options, "http://localhost:8000")
+    registered = await choice.post("/auth/passkeys", json={"credential": credential},
+                                   headers=API_HEADERS)
+    assert registered.status == 201
+    real["passkey"] = await answer(choice, "/auth/login",
+                                   {"username": PASSKEY_USER, "preferred": "WEB_AUTHN"})
     real["setup-email"] = await answer(mfa, "/auth/challenge", {
         "challenge": "MFA_SETUP", "answers": {"mfa_type": "EMAIL_OTP"}})
     await first(mfa, "setup-user")
