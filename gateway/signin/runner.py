@@ -76,6 +76,9 @@ class SignedIn:
     return_to: str
     # A device confirmed in this sign-in: the outcome writes its sealed cookie.
     remembered: Device | None = None
+    # What the person typed to sign in (a username or an alias): passkey autofill offers this
+    # person's passkeys on the next visit.
+    typed: str = ""
 
 
 Outcome = Pending | SignedIn
@@ -374,7 +377,8 @@ class SignIn:
             log.info("signed in", extra={"sub": session.user.get("sub"),
                                          "device": "remembered" if turn.remembered else
                                          "used" if used else "none"})
-            return SignedIn(session_ticket, session, journey.return_to, turn.remembered)
+            return SignedIn(session_ticket, session, journey.return_to, turn.remembered,
+                            journey.username)
         journey.challenge = result.challenge
         journey.notice = None
         await self._journeys.save(ticket, journey)

@@ -130,3 +130,40 @@ def set_device(request: web.Request, response: web.StreamResponse, device: Devic
 
 def clear_device(request: web.Request, response: web.StreamResponse) -> None:
     clear_cookies(request, response, [device_cookie_name(request)])
+
+
+# --- the known-person cookie (passkey autofill) ------------------------------------------------
+
+_KNOWN_COOKIE = "gw-known"
+KNOWN_DAYS = 90
+
+
+def known_cookie_name(request: web.Request) -> str:
+    return request[ROOT_APP][SETTINGS].cookies.prefix + _KNOWN_COOKIE
+
+
+def read_known(request: web.Request) -> str | None:
+    """The name this browser last signed in with (choice-based sign-in), sealed like the device
+    cookie: what passkey autofill starts a passkey sign-in for. None when absent or unopenable."""
+    settings = request[ROOT_APP][SETTINGS]
+    name = known_cookie_name(request)
+    value = request.cookies.get(name)
+    if value is None or settings.cognito.auth_flow != "USER_AUTH":
+        return None
+    keys = [device_cookie_key(k.reveal()) for k in reversed(settings.cookies.secret_keys)]
+    try:
+        known = unseal_cookie(keys, _device_label(request) + ":known", value)["username"]
+    except (Unsealable, KeyError, TypeError):
+        request[STALE_COOKIES].add(name)
+        return None
+    return known if isinstance(known, str) and known else None
+
+
+def set_known(request: web.Request, response: web.StreamResponse, username: str) -> None:
+    settings = request[ROOT_APP][SETTINGS]
+    key = device_cookie_key(settings.cookies.secret_keys[-1].reveal())
+    response.set_cookie(
+        known_cookie_name(request),
+        seal_cookie(key, _device_label(request) + ":known", {"username": username}),
+        max_age=KNOWN_DAYS * 86400, **cookie_attributes(request),
+    )

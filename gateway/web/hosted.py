@@ -17,10 +17,11 @@ from gateway.keys import REQUEST_ID, ROOT_APP, SETTINGS, SIGN_IN, SIGNING, STORE
 from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose, Ticket
 from gateway.signin import steps
+from gateway.signin.model import ChallengeName
 from gateway.signin.runner import Outcome, Pending
 from gateway.signin.steps import forms
 from gateway.web import outcome
-from gateway.web.cookies import read_device, read_ticket
+from gateway.web.cookies import read_device, read_known, read_ticket
 from gateway.web.enrolment import enrolment
 from gateway.web.middleware import log_refusal
 from gateway.web.password_rules import broken_rules
@@ -157,6 +158,8 @@ def _login_form(
         error_summary=message,
         errors={field: message} if field and message else {},
         error_reference=request[REQUEST_ID] if outage else None,
+        # Passkey autofill, for a browser that signed in here before (its known-person cookie).
+        autofill=read_known(request) is not None,
     )
     outcome.anchor_flow(request, response, ticket)
     return with_retry_after(response, error) if error else response
@@ -219,6 +222,41 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     await request[ROOT_APP][SIGN_IN].cancel(ticket)
     response = _see_other("/login")
     outcome.end_flow(request, response)
+    return response
+
+
+@routes.post("/login/autofill")
+async def autofill(request: web.Request) -> web.StreamResponse:
+    """Passkey autofill (passkey-autofill.js on the login form): a passkey sign-in begun for
+    the person this browser last signed in as (its known-person cookie), whose options the page
+    hands the browser with ``mediation: "conditional"``, so the username field offers their
+    passkeys. 204 when there is nobody to offer (no cookie, or that person has no passkey)."""
+    form = await read_form(request)
+    ticket = read_ticket(request, Purpose.FLOW)
+    if ticket is None or not _csrf_ok(request, form, ticket):
+        raise errors.CsrfFailed("autofill without the login form's token")
+    known = read_known(request)
+    nothing = web.Response(status=204)
+    if known is None:
+        return nothing
+    sign_in = request[ROOT_APP][SIGN_IN]
+    try:
+        result = await sign_in.start(
+            known, "", _return_to(request, form.get("return_to")),
+            request_context(request, form.get("encoded_data")), previous=ticket,
+            preferred="WEB_AUTHN")
+    except errors.GatewayError as error:
+        log_refusal(request, error)  # autofill is a convenience: the form still works
+        return nothing
+    if not isinstance(result, Pending) or result.prompt.challenge is not ChallengeName.WEB_AUTHN:
+        if isinstance(result, Pending):
+            await sign_in.cancel(result.ticket)  # no passkey: nothing to offer, nothing kept
+        return nothing
+    response = web.json_response({
+        "options": result.prompt.public["credential_request_options"],
+        "csrf": request[ROOT_APP][SIGNING].csrf_token(result.ticket),
+    })
+    await outcome.write(request, response, result)
     return response
 
 

@@ -11,13 +11,21 @@ from gateway.keys import COGNITO, ROOT_APP, SESSIONS, SETTINGS
 from gateway.security.signing import Purpose, Ticket
 from gateway.session.logout import sign_out
 from gateway.signin.runner import Outcome, Pending, SignedIn
-from gateway.web.cookies import clear_device, clear_ticket, read_ticket, set_device, set_ticket
+from gateway.web.cookies import (
+    clear_device,
+    clear_ticket,
+    read_ticket,
+    set_device,
+    set_known,
+    set_ticket,
+)
 from gateway.web.session_layer import forget_session
 
 # On sign-out, ask the browser to drop everything this site stored for the person.
 CLEAR_SITE_DATA = '"cache", "cookies", "storage"'
-# ... but for the device cookie, where devices are remembered: Clear-Site-Data cannot spare one
-# cookie, and a browser that forgot it after every sign-out would be remembered for nothing.
+# ... but for the device cookie (where devices are remembered) and the known-person cookie
+# (passkey autofill): Clear-Site-Data cannot spare one cookie, and a browser that forgot them
+# after every sign-out would be remembered for nothing.
 # The gateway's own cookies are cleared one by one all the same (Set-Cookie).
 CLEAR_SITE_DATA_KEEPING_COOKIES = '"cache", "storage"'
 
@@ -34,12 +42,14 @@ async def write(request: web.Request, response: web.StreamResponse, outcome: Out
             set_ticket(request, response, Purpose.FLOW, ticket)
             if forget_device:
                 clear_device(request, response)
-        case SignedIn(ticket, _, _, remembered):
+        case SignedIn(ticket, _, _, remembered, typed):
             await _end_replaced_session(request)
             set_ticket(request, response, Purpose.SESSION, ticket)
             clear_ticket(request, response, Purpose.FLOW)
             if remembered is not None:
                 set_device(request, response, remembered)
+            if typed and request[ROOT_APP][SETTINGS].cognito.auth_flow == "USER_AUTH":
+                set_known(request, response, typed)
 
 
 def anchor_flow(request: web.Request, response: web.StreamResponse, ticket: Ticket) -> None:
@@ -71,8 +81,10 @@ async def signed_out(
     forget_session(request)
     clear_ticket(request, response, Purpose.SESSION)
     clear_ticket(request, response, Purpose.FLOW)
-    # "Sign out everywhere" is the panic button: this browser forgets its device too.
-    remembers = request[ROOT_APP][SETTINGS].devices.remember != "off"
+    # "Sign out everywhere" is the panic button: this browser forgets its device (and who
+    # signed in with it) too.
+    settings = request[ROOT_APP][SETTINGS]
+    remembers = settings.devices.remember != "off" or settings.cognito.auth_flow == "USER_AUTH"
     response.headers["Clear-Site-Data"] = (
         CLEAR_SITE_DATA_KEEPING_COOKIES if remembers and not everywhere else CLEAR_SITE_DATA)
 

@@ -58,8 +58,10 @@ async def test_register_a_passkey_then_sign_in_with_it(
     await expect(page.get_by_text("Your passkey was added.")).to_be_visible()
     await expect(page.locator(".passkey")).to_have_count(1)
 
-    # Sign out, and in again with the passkey alone.
+    # Sign out, and in again with the passkey alone. (Without autofill: the known-person
+    # cookie is dropped, or the login form would offer the passkey at once; the next test.)
     await page.goto("/")
+    await watched.context.clear_cookies(name="__Host-gw-known")
     await page.get_by_role("button", name="Sign out", exact=True).click()
     await page.wait_for_url("**/login?notice=signed_out")
     await page.get_by_label("Email or username").fill(PASSKEY_USER)
@@ -71,4 +73,40 @@ async def test_register_a_passkey_then_sign_in_with_it(
     await _signed_in(page)
     answered = [c["challenge"] for c in await hooks.calls("RespondToAuthChallenge")][-2:]
     assert answered == ["SELECT_CHALLENGE", "WEB_AUTHN"]
+    assert not watched.complaints, watched.complaints
+
+
+async def test_passkey_autofill_on_the_login_form(
+    serve_gateway: Serve, open_page: OpenPage, hooks: EmulatorHooks
+) -> None:
+    """The browser signed in here before (its known-person cookie): the login form offers
+    that person's passkeys in the username field (conditional mediation). Chromium's virtual
+    authenticator answers such a request by itself, as a person picking the suggestion would."""
+    base = await serve_gateway(user_pool_id=CHOICE_POOL, client_id=CHOICE_CLIENT,
+                               client_secret=CHOICE_SECRET, auth_flow="USER_AUTH",
+                               public_origin="http://localhost:8000")
+    watched = await open_page(base)
+    page = watched.page
+    await _virtual_authenticator(page)
+    # A first visit: no autofill (nobody known); sign in by password, add a passkey.
+    await page.goto("/login")
+    assert await page.locator("form[data-autofill]").count() == 0
+    await page.get_by_label("Email or username").fill(PASSKEY_USER)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_label("Password", exact=True).fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in with my password").click()
+    await _signed_in(page)
+    await page.goto("/account/passkeys")
+    await page.get_by_role("button", name="Add a passkey").click()
+    await page.wait_for_url("**/account/passkeys?notice=passkey_added")
+    await page.goto("/")
+    known = {c["name"] for c in await watched.context.cookies()}
+    assert "__Host-gw-known" in known
+    # Signing out lands on the login form, which now offers the passkey: the virtual
+    # authenticator takes the offer, and the person is signed in with no name typed.
+    await page.get_by_role("button", name="Sign out", exact=True).click()
+    await _signed_in(page)
+    answered = [c["challenge"] for c in await hooks.calls("RespondToAuthChallenge")][-1:]
+    assert answered == ["WEB_AUTHN"]  # straight to the passkey: no choice was asked
+    assert (await page.evaluate("document.cookie")) == ""  # every cookie HttpOnly
     assert not watched.complaints, watched.complaints
