@@ -5,6 +5,7 @@ preferred factor asked for straight away; what reaches Cognito."""
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -20,6 +21,7 @@ from tests.demo import (
 )
 from tests.gateway.drivers import GatewayFactory, HtmlDriver, Step, drive
 from tests.gateway.hooks import EmulatorHooks
+from tests.gateway.observe import cognito_client
 from tests.gateway.test_cognito_requests import observe
 
 
@@ -140,3 +142,27 @@ async def test_a_preferred_factor_is_asked_for_straight_away(
     status, body = await driver.call(  # type: ignore[union-attr]
         "POST", "/auth/login", {"username": CHOICE_EMAIL_USER, "preferred": "TELEPATHY"})
     assert (status, body["error"]["field"]) == (400, "preferred")
+
+
+async def test_mfa_after_a_password_choice_still_applies(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    # The person adds an authenticator app (through Cognito, as any app of theirs could).
+    async with cognito_client(hooks.url) as cognito:
+        signed_in = await cognito.initiate_auth(
+            AuthFlow="USER_AUTH", ClientId=CHOICE_CLIENT, AuthParameters={
+                "USERNAME": CHOICE_PASSWORD_USER, "PREFERRED_CHALLENGE": "PASSWORD",
+                "PASSWORD": PASSWORD,
+                "SECRET_HASH": secret_hash(CHOICE_PASSWORD_USER, CHOICE_CLIENT, CHOICE_SECRET)})
+        token = signed_in["AuthenticationResult"]["AccessToken"]
+        secret = (await cognito.associate_software_token(AccessToken=token))["SecretCode"]
+        await cognito.verify_software_token(AccessToken=token, UserCode=pyotp.TOTP(secret).now())
+        await cognito.set_user_mfa_preference(
+            AccessToken=token, SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True})
+    driver = drive(await choice_gateway(make_gateway), face)
+    step = await driver.login(CHOICE_PASSWORD_USER, "")
+    step = await driver.answer(step, {"choice": "PASSWORD_SRP", "password": PASSWORD})
+    assert (step.view, step.challenge) == ("authenticator-code", "SOFTWARE_TOKEN_MFA")
+    await hooks.advance(30)  # a code of a later step than the one that enrolled the app
+    done = await driver.answer(step, {"code": await hooks.totp(CHOICE_PASSWORD_USER)})
+    assert done.signed_in, done
