@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from cognito_emulator import delivery, passwords
+from cognito_emulator import delivery, passwords, triggers
 from cognito_emulator.attribute_rules import check_schema, claim_aliases
 from cognito_emulator.errors import (
     AliasExists,
@@ -260,12 +260,16 @@ def admin_set_user_mfa_preference(emulator: Emulator, call: Call) -> dict[str, A
 
 
 def admin_confirm_sign_up(emulator: Emulator, call: Call) -> dict[str, Any]:
-    _pool, user = target_user(emulator, call)
+    pool, user = target_user(emulator, call)
     if user.status != "UNCONFIRMED":
         raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
     user.status = "CONFIRMED"
     user.confirmation_code = None
     user.modified = emulator.now()
+    triggers.post_confirmation(emulator.functions, pool, triggers.NO_CLIENT, user,
+                               "PostConfirmation_ConfirmSignUp",
+                               dict(call.body.get("ClientMetadata") or {}),
+                               emulator.outbox.sender(pool.id, user.username, emulator.now))
     return {}
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import cognito_srp
-from cognito_emulator import delivery, devices, mfa, srp_server, triggers
+from cognito_emulator import delivery, devices, messages, mfa, srp_server, triggers
 from cognito_emulator.challenge_state import (
     ChallengeState,
     DeviceSrpAuthState,
@@ -176,8 +176,9 @@ def issue_mfa(sign_in: SignIn, method: str, *, setup_email: str | None = None) -
     if method == SOFTWARE_TOKEN_MFA:
         return sign_in.challenge(SoftwareTokenMfaState(), {})
     medium = delivery.SMS if method == SMS_MFA else delivery.EMAIL
-    sent = sign_in.emulator.courier.send_code(
-        sign_in.pool, sign_in.user, medium, MFA_SETUP if setup_email else MFA,
+    sent = messages.send_code(
+        sign_in.emulator, sign_in.pool, sign_in.client.client_id, sign_in.user, medium,
+        MFA_SETUP if setup_email else MFA, messages.AUTHENTICATION, sign_in.trigger_metadata(),
         destination=setup_email,
     )
     state = MfaCodeState(method=method, code=sent.code,

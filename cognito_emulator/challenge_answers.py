@@ -28,6 +28,7 @@ from cognito_emulator.challenge_state import (
     PasswordVerifierState,
     SelectChallengeState,
     SelectMfaTypeState,
+    SignUpState,
     SoftwareTokenMfaState,
     WebAuthnState,
 )
@@ -134,6 +135,8 @@ def respond_to_auth_challenge(emulator: Emulator, call: Call) -> dict[str, Any]:
             return user_auth.answer_password_factor(sign_in, session, state, responses)
         case WebAuthnState():
             return user_auth.answer_web_authn(sign_in, session, state, responses)
+        case SignUpState():  # never reached: its name is no ChallengeName (session check)
+            raise NotAuthorized(SESSION_INVALID)
         case _:
             assert_never(state)
 

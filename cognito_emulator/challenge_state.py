@@ -177,6 +177,17 @@ class WebAuthnState:
     user_exists: bool = True
 
 
+@dataclass(frozen=True)
+class SignUpState:
+    """Not a challenge: the Session SignUp (and then ConfirmSignUp) hands out for signing in
+    right after sign-up (InitiateAuth USER_AUTH with ``Session``). ``confirmed``: the user was
+    confirmed when it was issued, so InitiateAuth may take it; an unconfirmed one is only for
+    ConfirmSignUp. Its name is no ChallengeNameType, so RespondToAuthChallenge never takes it."""
+
+    challenge_name: ClassVar[str] = "SIGN_UP"
+    confirmed: bool
+
+
 ChallengeState: TypeAlias = (
     PasswordVerifierState
     | NewPasswordState
@@ -190,4 +201,5 @@ ChallengeState: TypeAlias = (
     | SelectChallengeState
     | PasswordFactorState
     | WebAuthnState
+    | SignUpState
 )

@@ -45,6 +45,22 @@ class Delivery:
                 "AttributeName": attribute}
 
 
+@dataclass(frozen=True)
+class MessageTemplate:
+    """A CustomMessage trigger's text for one code: ``{####}`` stands for the code (and
+    ``{username}`` for the username, in an invitation)."""
+
+    message: str
+    subject: str | None = None
+
+    def render(self, code: str, username: str) -> str:
+        return self.message.replace(CODE_PARAMETER, code).replace(USERNAME_PARAMETER, username)
+
+
+CODE_PARAMETER = "{####}"
+USERNAME_PARAMETER = "{username}"
+
+
 class Courier:
     def __init__(self, outbox: Outbox, clock: Clock, entropy: Entropy) -> None:
         self._outbox = outbox
@@ -52,12 +68,16 @@ class Courier:
         self._entropy = entropy
 
     def send_code(self, pool: Pool, user: User, medium: str, purpose: str,
-                  destination: str | None = None, code: str | None = None) -> Delivery:
+                  destination: str | None = None, code: str | None = None,
+                  template: MessageTemplate | None = None) -> Delivery:
         if destination is None:
             attribute = "phone_number" if medium == SMS else "email"
             destination = user.attributes[attribute]
         code = code if code is not None else self._entropy.digits(CODE_DIGITS)
         self._outbox.send(Message(pool_id=pool.id, username=user.username, medium=medium,
                                   destination=destination, code=code, purpose=purpose,
-                                  sent_at=self._clock.now()))
+                                  sent_at=self._clock.now(),
+                                  message=None if template is None
+                                  else template.render(code, user.username),
+                                  subject=None if template is None else template.subject))
         return Delivery(code=code, medium=medium, destination=destination)

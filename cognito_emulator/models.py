@@ -296,6 +296,12 @@ class User:
     known_ips: set[str] = field(default_factory=set)
     confirmation_code: PendingCode | None = None
     reset_code: PendingCode | None = None
+    # When ResendConfirmationCode sent this user a code (emulator time), for its rate limit.
+    resent_at: list[float] = field(default_factory=list)
+    # Attribute verification (VerifyUserAttribute): the code sent per attribute, and new
+    # email / phone values kept back until verified (UserAttributeUpdateSettings).
+    attribute_codes: dict[str, PendingCode] = field(default_factory=dict)
+    pending_attributes: dict[str, str] = field(default_factory=dict)
     # Devices: the DeviceGroupKey of all of this user's devices (made at first need), keys
     # handed out in NewDeviceMetadata but not yet confirmed, and the confirmed ones.
     device_group_key: str | None = None

@@ -15,6 +15,7 @@ from cognito_emulator import (
     passkeys,
     refresh,
     software_token,
+    user_attributes,
     user_self,
 )
 from cognito_emulator.state import Call, Emulator
@@ -85,4 +86,8 @@ HANDLERS: dict[str, Handler] = {
     "ForgotPassword": account.forgot_password,
     "ConfirmForgotPassword": account.confirm_forgot_password,
     "ChangePassword": user_self.change_password,
+    "UpdateUserAttributes": user_attributes.update_user_attributes,
+    "GetUserAttributeVerificationCode": user_attributes.get_user_attribute_verification_code,
+    "VerifyUserAttribute": user_attributes.verify_user_attribute,
+    "DeleteUser": user_attributes.delete_user,
 }

@@ -20,6 +20,9 @@ INVITATION = "INVITATION"
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"  # sent by a Lambda trigger through context.send_code
 # A user migrated by the UserMigration trigger was welcomed (no code: ``code`` is empty).
 WELCOME = "WELCOME"
+# A code to verify an email / phone number (UpdateUserAttributes,
+# GetUserAttributeVerificationCode).
+VERIFY_ATTRIBUTE = "VERIFY_ATTRIBUTE"
 
 
 @dataclass
@@ -31,9 +34,17 @@ class Message:
     code: str
     purpose: str
     sent_at: float
+    # The text a CustomMessage trigger composed (its ``{####}`` replaced by the code) and, for
+    # an email, its subject; left out of the JSON when no CustomMessage trigger ran.
+    message: str | None = None
+    subject: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        view = asdict(self)
+        for key in ("message", "subject"):
+            if view[key] is None:
+                del view[key]
+        return view
 
 
 class Outbox:

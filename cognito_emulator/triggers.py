@@ -28,7 +28,11 @@ authentication flow (custom_auth.py) uses three more:
 - VerifyAuthChallengeResponse: judges RespondToAuthChallenge's ANSWER.
 
 UserMigration (migration.py) runs when a password sign-in or ForgotPassword names a user the
-pool does not have. Every run, and how it ended, is noted in the function table's ``runs``
+pool does not have. PreSignUp (``PreSignUp_SignUp``) runs in SignUp before the user is created
+and may confirm it and verify its email / phone; PostConfirmation
+(``PostConfirmation_ConfirmSignUp`` / ``_ConfirmForgotPassword``) after a confirmation;
+CustomMessage (``CustomMessage_<Why>``) before any code Cognito itself sends, to word the
+message (messages.py). Every run, and how it ended, is noted in the function table's ``runs``
 (trigger_log.py), without the event.
 """
 
@@ -42,6 +46,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+from cognito_emulator.delivery import CODE_PARAMETER, EMAIL, USERNAME_PARAMETER, MessageTemplate
 from cognito_emulator.errors import CUSTOM_AUTH_NOT_CONFIGURED, CognitoError, NotAuthorized
 from cognito_emulator.models import Pool, User
 from cognito_emulator.trigger_log import TriggerLog
@@ -53,10 +58,15 @@ DEFINE_AUTH_CHALLENGE = "DefineAuthChallenge"
 CREATE_AUTH_CHALLENGE = "CreateAuthChallenge"
 VERIFY_AUTH_CHALLENGE_RESPONSE = "VerifyAuthChallengeResponse"
 USER_MIGRATION = "UserMigration"
+PRE_SIGN_UP = "PreSignUp"
+POST_CONFIRMATION = "PostConfirmation"
+CUSTOM_MESSAGE = "CustomMessage"
 CUSTOM_AUTH_TRIGGERS = (DEFINE_AUTH_CHALLENGE, CREATE_AUTH_CHALLENGE,
                         VERIFY_AUTH_CHALLENGE_RESPONSE)
 # What Cognito puts in callerContext.awsSdkVersion when it cannot tell.
 SDK_VERSION = "aws-sdk-unknown-unknown"
+# callerContext.clientId of a trigger run by an admin operation (no app client involved).
+NO_CLIENT = "CLIENT_ID_NOT_APPLICABLE"
 INVALID_RESPONSE = "Unrecognizable lambda output"
 # Claims a PreTokenGeneration trigger may not add, change or suppress (ignored if it tries).
 PROTECTED_CLAIMS = frozenset({
@@ -417,3 +427,64 @@ def _apply(claims: dict[str, Any], add: dict[str, Any], suppress: list[str]) -> 
     for name in suppress:  # suppressing wins over adding the same claim
         if name not in PROTECTED_CLAIMS:
             claims.pop(name, None)
+
+
+@dataclass(frozen=True)
+class PreSignUpAnswer:
+    auto_confirm_user: bool
+    auto_verify_email: bool
+    auto_verify_phone: bool
+
+
+def pre_sign_up(functions: FunctionTable, pool: Pool, client_id: str, username: str,
+                attributes: dict[str, str], validation_data: dict[str, str],
+                client_metadata: dict[str, str], send_code: SendCode,
+                source: str = "PreSignUp_SignUp") -> PreSignUpAnswer | None:
+    """PreSignUp, when configured, before the user exists: a raise refuses the sign-up."""
+    if configured(pool, PRE_SIGN_UP) is None:
+        return None
+    event = base_event(pool, source, username, client_id, {
+        "userAttributes": dict(attributes), "validationData": dict(validation_data),
+        "clientMetadata": dict(client_metadata),
+    }, {"autoConfirmUser": False, "autoVerifyEmail": False, "autoVerifyPhone": False})
+    answered = invoke(functions, pool, PRE_SIGN_UP, event, send_code)
+    return PreSignUpAnswer(auto_confirm_user=optional_bool(answered.get("autoConfirmUser")),
+                           auto_verify_email=optional_bool(answered.get("autoVerifyEmail")),
+                           auto_verify_phone=optional_bool(answered.get("autoVerifyPhone")))
+
+
+def post_confirmation(functions: FunctionTable, pool: Pool, client_id: str, user: User,
+                      source: str, client_metadata: dict[str, str], send_code: SendCode) -> None:
+    """PostConfirmation, when configured, once the user is confirmed (a raise is the call's
+    answer, but the confirmation stands)."""
+    if configured(pool, POST_CONFIRMATION) is None:
+        return
+    event = base_event(pool, source, user.username, client_id,
+                       {"userAttributes": user_attributes(user),
+                        "clientMetadata": dict(client_metadata)}, {})
+    invoke(functions, pool, POST_CONFIRMATION, event, send_code)
+
+
+def custom_message(functions: FunctionTable, pool: Pool, client_id: str | None, username: str,
+                   attributes: dict[str, str], source: str, medium: str,
+                   client_metadata: dict[str, str], send_code: SendCode,
+                   username_parameter: str | None = None) -> MessageTemplate | None:
+    """CustomMessage, when configured: the wording of the code about to be sent by ``medium``,
+    or None for Cognito's own (no trigger, no text for that medium, or a text without
+    ``{####}``: Cognito then sends its default message)."""
+    if configured(pool, CUSTOM_MESSAGE) is None:
+        return None
+    event = base_event(pool, source, username, client_id or NO_CLIENT, {
+        "userAttributes": dict(attributes), "codeParameter": CODE_PARAMETER,
+        "usernameParameter": username_parameter, "clientMetadata": dict(client_metadata),
+    }, {"smsMessage": None, "emailMessage": None, "emailSubject": None})
+    answered = invoke(functions, pool, CUSTOM_MESSAGE, event, send_code)
+    sms = optional_string(answered.get("smsMessage"))
+    email = optional_string(answered.get("emailMessage"))
+    subject = optional_string(answered.get("emailSubject"))
+    text = email if medium == EMAIL else sms
+    if not text or CODE_PARAMETER not in text:
+        return None
+    if username_parameter is not None and USERNAME_PARAMETER not in text:
+        return None
+    return MessageTemplate(message=text, subject=subject if medium == EMAIL else None)

@@ -24,11 +24,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from cognito_emulator import delivery, mfa, passkeys, passwords, triggers
+from cognito_emulator import delivery, messages, mfa, passkeys, passwords, triggers
+from cognito_emulator.account import sign_in_session
 from cognito_emulator.auth_sessions import AuthSession
 from cognito_emulator.auth_steps import (
     MFA_CODE_VALIDITY_SECONDS,
     SignIn,
+    after_first_factor,
     after_password,
     password_verifier,
     refuse_unusable,
@@ -46,6 +48,7 @@ from cognito_emulator.errors import (
     INCORRECT_CREDENTIALS,
     MFA_CODE_MISMATCH,
     NO_FIRST_FACTOR,
+    SESSION_INVALID,
     USER_AUTH_NEEDS_TIER,
     USER_DOES_NOT_EXIST,
     CodeMismatch,
@@ -85,6 +88,10 @@ def start(emulator: Emulator, call: Call, pool: Pool, client: Client, context: C
     check_secret_hash(client, username, parameters.get("SECRET_HASH"))
     preferred = parameters.get("PREFERRED_CHALLENGE") or None
     user = emulator.store.find_user(pool, username)
+    sign_up_session = call.body.get("Session")
+    if sign_up_session:
+        return _after_sign_up(emulator, call, pool, client, context, user, sign_up_session,
+                              parameters)
     if user is None:
         if client.prevent_user_existence_errors != "ENABLED":
             raise UserNotFound(USER_DOES_NOT_EXIST)
@@ -104,6 +111,25 @@ def start(emulator: Emulator, call: Call, pool: Pool, client: Client, context: C
     if not available:
         raise NotAuthorized(NO_FIRST_FACTOR)
     return _select_challenge(sign_in, available)
+
+
+def _after_sign_up(emulator: Emulator, call: Call, pool: Pool, client: Client,
+                   context: CallerContext, user: User | None, token: str,
+                   parameters: dict[str, str]) -> dict[str, Any]:
+    """USER_AUTH with ConfirmSignUp's Session (or SignUp's, for a user PreSignUp confirmed):
+    the confirmation stands in for the first factor; MFA and the rest follow as after a
+    password. The Session is single-use."""
+    if user is None:
+        raise NotAuthorized(SESSION_INVALID)
+    session = sign_in_session(emulator, client, user, token)
+    refuse_unusable(user)
+    refuse_blocked_ip(pool, context)
+    triggers.pre_authentication(emulator.functions, pool, client.client_id, user,
+                                dict(call.body.get("ClientMetadata") or {}),
+                                emulator.outbox.sender(pool.id, user.username, emulator.now))
+    emulator.sessions.consume(session)
+    return after_first_factor(SignIn(emulator, call, pool, client, user, context,
+                                     device_key=parameters.get("DEVICE_KEY") or None))
 
 
 # -- which factors -------------------------------------------------------------------------
@@ -190,7 +216,9 @@ def begin_factor(sign_in: SignIn, factor: str, answers: dict[str, str]) -> dict[
         return password_verifier(emulator, sign_in.pool, sign_in.client, user.username, srp_a,
                                  user, sign_in.device_key)
     if factor in OTP_CODE_KEYS:
-        sent = emulator.courier.send_code(sign_in.pool, user, _OTP_MEDIUM[factor], SIGN_IN)
+        sent = messages.send_code(emulator, sign_in.pool, sign_in.client.client_id, user,
+                                  _OTP_MEDIUM[factor], SIGN_IN, messages.AUTHENTICATION,
+                                  sign_in.trigger_metadata())
         state = MfaCodeState(method=factor, code=sent.code,
                              expires_at=emulator.now() + MFA_CODE_VALIDITY_SECONDS)
         return sign_in.challenge(state, {"CODE_DELIVERY_DELIVERY_MEDIUM": sent.medium,

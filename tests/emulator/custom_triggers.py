@@ -177,3 +177,48 @@ def pre_token_groups_v2(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "groupOverrideDetails": {"groupsToOverride": []},
     }
     return event
+
+
+# -- sign-up triggers (pool us-east-1_TestPool22) -----------------------------------------
+# Each records the event it saw in the outbox (context.send_code to EVENTS), so a test can
+# read its shape from outside the emulator's process.
+EVENTS = "trigger-events"
+
+
+def _record(event: dict[str, Any], context: Any) -> None:
+    context.send_code("EMAIL", EVENTS, json.dumps(event))
+
+
+def pre_sign_up(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    _record(event, context)
+    request = event["request"]
+    if request["userAttributes"].get("name") == "Refuse Me":
+        raise ValueError("sign-up refused by the test trigger")
+    if request["validationData"].get("confirm") == "yes":
+        event["response"]["autoConfirmUser"] = True
+    if request["clientMetadata"].get("verify") == "email":
+        event["response"]["autoVerifyEmail"] = True
+    if request["clientMetadata"].get("verify") == "phone":
+        event["response"]["autoVerifyPhone"] = True
+    return event
+
+
+def post_confirmation(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    _record(event, context)
+    if event["request"]["clientMetadata"].get("fail") == "yes":
+        raise ValueError("post confirmation broke")
+    return event
+
+
+def custom_message(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    _record(event, context)
+    request = event["request"]
+    source = event["triggerSource"]
+    if request["clientMetadata"].get("plain") == "yes":
+        event["response"]["emailMessage"] = "no code in here"  # Cognito then sends its own
+        return event
+    event["response"]["emailSubject"] = f"Subject of {source}"
+    event["response"]["emailMessage"] = (
+        f"{source}: hello {event['userName']}, your code is {request['codeParameter']}")
+    event["response"]["smsMessage"] = f"SMS {request['codeParameter']}"
+    return event

@@ -266,7 +266,8 @@ def test_user_context_data_is_recorded(idp: Any, url: str) -> None:
 
 
 def test_unknown_user_without_prevention_is_user_not_found(idp: Any) -> None:
-    assert refused(user_auth, idp, "nobody")[0] == "UserNotFoundException"
+    # RP_PUBLIC is LEGACY (the demo choice client prevents existence errors).
+    assert refused(user_auth, idp, "nobody", client_id=RP_PUBLIC)[0] == "UserNotFoundException"
 
 
 def test_unknown_user_with_prevention_gets_plausible_choices_and_fails_later(

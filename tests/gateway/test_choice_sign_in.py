@@ -166,3 +166,17 @@ async def test_mfa_after_a_password_choice_still_applies(
     await hooks.advance(30)  # a code of a later step than the one that enrolled the app
     done = await driver.answer(step, {"code": await hooks.totp(CHOICE_PASSWORD_USER)})
     assert done.signed_in, done
+
+
+async def test_an_unknown_name_gets_choices_like_anyone_else(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks, face: str
+) -> None:
+    """The identifier-first form must not tell a stranger which names have accounts: with
+    PreventUserExistenceErrors, Cognito offers an unknown name plausible choices, and the
+    gateway shows them like any others; the answer then fails like a wrong one."""
+    driver = drive(await choice_gateway(make_gateway), face)
+    step = await driver.login("nobody-by-this-name@example.com", "")
+    assert (step.view, step.challenge) == ("choose-method", "SELECT_CHALLENGE")
+    assert "PASSWORD_SRP" in offered(step)
+    refused = await driver.answer(step, {"choice": "PASSWORD_SRP", "password": PASSWORD})
+    assert refused.error == "invalid_credentials"
