@@ -49,7 +49,7 @@ from gateway.session.sessions import Sessions
 from gateway.signin.journey import Journeys
 from gateway.signin.runner import Rules, SignIn
 from gateway.store import Store, connect
-from gateway.web import api, health, hosted, passkeys
+from gateway.web import account, api, health, hosted, passkeys
 from gateway.web.bodies import whole_bodies
 from gateway.web.cors import cors_headers, preflights
 from gateway.web.fetch_metadata import same_origin_writes
@@ -217,7 +217,7 @@ def create_app(
     app[SETTINGS] = settings
     app[SIGNING] = Signing([key.reveal() for key in settings.cookies.secret_keys])
     app[CATALOGS] = catalogs or Catalogs()
-    app[PAGES] = Pages(settings.branding, settings.cognito)
+    app[PAGES] = Pages(settings.branding, settings.cognito, settings.accounts.sign_up)
     app.cleanup_ctx.extend(
         [_redis(redis), _cognito(cognito_client), _http(), _executor(executor),
          _services(clock, wall_clock)]
@@ -230,7 +230,10 @@ def create_app(
         # sub-application's 404 (a prefix without its slash reaches no upstream).
         app.add_subapp(route.prefix.rstrip("/"), relay_app(route, guard=same_origin_writes))
     app.add_routes(hosted.page_routes(settings.home_path))
+    if settings.accounts.sign_up:  # strangers may create accounts only when asked for
+        app.add_routes(hosted.sign_up_routes())
     if settings.cognito.public_origin is not None:  # passkeys are in use: their page
         app.add_routes(passkeys.page_routes)
+    app.add_routes(account.page_routes)  # /account, /account/password
     app.router.add_static("/static/", STATIC_DIR)
     return app

@@ -59,7 +59,8 @@ _POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 _MIN_KEY_LENGTH = 32
 # First path segments the gateway's own routes use: the signed-in page cannot live there.
-_RESERVED_PATHS = frozenset({"login", "logout", "auth", "static", "healthz", "readyz"})
+_RESERVED_PATHS = frozenset({"login", "logout", "auth", "static", "healthz", "readyz",
+                             "account", "signup"})
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -381,7 +382,7 @@ class LifetimeSettings(_Section):
     session_absolute: WholeNumber = Field(
         default=43200, ge=300, le=30 * 86400, validation_alias="GATEWAY_SESSION_ABSOLUTE_TIMEOUT"
     )
-    # A sensitive change (adding a passkey) needs a sign-in no older than this.
+    # A sensitive change (adding a passkey, changing the password) needs a sign-in this recent.
     reauth_max_age: WholeNumber = Field(
         default=300, ge=30, le=86400, validation_alias="GATEWAY_REAUTH_MAX_AGE"
     )
@@ -398,6 +399,25 @@ class LifetimeSettings(_Section):
 
 
 REMEMBER_MODES: Final = ("off", "ask", "always")
+
+
+class AccountSettings(_Section):
+    """What people may do for themselves."""
+
+    # Self-service sign-up: anyone may create an account. Off unless the deployer says so.
+    sign_up: Flag = Field(default=False, validation_alias="GATEWAY_SIGN_UP")
+    # The attributes the sign-up form asks for (the pool's required ones), by Cognito's names.
+    sign_up_attributes: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
+        default=("email",), validation_alias="GATEWAY_SIGN_UP_ATTRIBUTES"
+    )
+
+    @field_validator("sign_up_attributes")
+    @classmethod
+    def _attribute_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not re.fullmatch(r"[a-z_:]{1,64}", name):
+                raise ValueError(f": {name!r} is not an attribute name like email or name")
+        return value
 
 
 class DeviceSettings(_Section):
@@ -650,6 +670,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     existence: ExistenceSettings = ExistenceSettings()
     devices: DeviceSettings = DeviceSettings()
+    accounts: AccountSettings = AccountSettings()
     relay: RelaySettings = RelaySettings()
     branding: BrandingSettings = BrandingSettings()
     # IPs/CIDRs whose X-Forwarded-For entries are believed, walked right to left.
@@ -680,7 +701,7 @@ class Settings(BaseSettings):
         # A plain path: it becomes a route, so no query, fragment or placeholder, and not a
         # path the gateway already serves.
         if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/?|/", value) or "/.." in value:
-            raise ValueError("must be a plain path on this site, like /account, or none")
+            raise ValueError("must be a plain path on this site, like /home, or none")
         if (first := value.strip("/").split("/")[0]) in _RESERVED_PATHS:
             raise ValueError(f"cannot be under /{first}, which the gateway serves")
         return value

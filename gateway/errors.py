@@ -118,6 +118,13 @@ class Forbidden(Refused):
     code, status = "forbidden", 403
 
 
+class UsernameExists(Refused):
+    """SignUp for a name already taken. Never answered as such: the sign-up answers it like a
+    new name (gateway.signin.accounts), so nobody learns who has an account."""
+
+    code, status = "username_exists", 400
+
+
 class RateLimited(Refused):
     code, status = "rate_limited", 429
 
@@ -146,6 +153,13 @@ class InvalidPassword(WrongAnswer):
     code, status = "invalid_password", 400
 
 
+class IncorrectPassword(WrongAnswer):
+    """The current password, typed to change it, is not the person's password. A 400, not
+    ``invalid_credentials``' 401: the person is signed in, only what they typed is wrong."""
+
+    code, status = "incorrect_password", 400
+
+
 class PasskeyRefused(WrongAnswer):
     """Cognito refused a passkey being registered: its challenge ran out, or the authenticator
     is not one the pool accepts. Another try (or another authenticator) may work."""
@@ -154,7 +168,8 @@ class PasskeyRefused(WrongAnswer):
 
 
 class ReauthenticationRequired(Refused):
-    """A sensitive change (adding a passkey) wants a sign-in from the last few minutes."""
+    """A sensitive change (adding a passkey, changing the password) wants a sign-in from the
+    last few minutes."""
 
     code, status = "reauthentication_required", 401
 

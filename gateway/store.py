@@ -7,6 +7,7 @@ request because Redis could not be asked.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -96,6 +97,28 @@ def connect(settings: RedisSettings) -> aioredis.Redis:
     return cast(aioredis.Redis, master)
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+@dataclass(frozen=True, slots=True)
+class Beside:
+    """A clear record written with a sealed one, under the same id: nothing secret in it."""
+
+    kind: str
+    record: dict[str, Any]
+    ttl: int
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A record listed in an index, unopened: its id, seconds left, and its clear record."""
+
+    id: str
+    ttl: float
+    beside: Any
+
+
 @dataclass(frozen=True, slots=True)
 class Budget:
     """A counter that may reach ``limit`` within ``window`` seconds of its first count."""
@@ -134,33 +157,94 @@ class Store:
 
     async def put_indexed(
         self, kind: str, ticket: Ticket, record: dict[str, Any], ttl: int, index: str,
-        index_ttl: int,
+        index_ttl: int, beside: Beside | None = None,
     ) -> None:
         """Store a record and list its id under ``index`` (e.g. every session of one person),
-        in one round trip. The index holds ids only, never keys, so it opens nothing."""
+        in one round trip. The index holds ids only, never keys, so it opens nothing.
+        ``beside`` is a clear record under the same id (another kind), written in the same
+        transaction: it must hold nothing secret."""
         name, members = self.key(kind, ticket.id), self.key("index", index)
         blob = seal(ticket.key, name, record)
 
         async def write() -> None:
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.set(name, blob, ex=max(1, ttl))
+                if beside is not None:
+                    pipe.set(self.key(beside.kind, ticket.id), json.dumps(beside.record),
+                             ex=max(1, beside.ttl))
                 pipe.sadd(members, ticket.id)
                 pipe.expire(members, max(1, index_ttl))
                 await pipe.execute()
 
         await self._guard(write)
 
-    async def delete_indexed(self, kind: str, index: str) -> int:
-        """Delete every record listed under ``index``, and the index; how many there were."""
+    async def delete_indexed(
+        self, kind: str, index: str, *, also: Sequence[str] = (), keep: str | None = None
+    ) -> int:
+        """Delete every record listed under ``index`` (and the records of the kinds ``also``
+        under the same ids), and the index; how many there were. With ``keep``, that id
+        stays, listed, and so does the index."""
         members = self.key("index", index)
 
         async def delete() -> int:
-            ids = await self.redis.smembers(members)
-            names = [self.key(kind, i.decode() if isinstance(i, bytes) else i) for i in ids]
-            await self.redis.delete(members, *names)
-            return len(names)
+            ended = [i for i in map(_text, await self.redis.smembers(members)) if i != keep]
+            names = [self.key(k, i) for i in ended for k in (kind, *also)]
+            if keep is None:
+                await self.redis.delete(members, *names)
+            elif ended:
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.delete(*names)
+                    pipe.srem(members, *ended)
+                    await pipe.execute()
+            return len(ended)
 
         return await self._guard(delete)
+
+    async def delete_listed(
+        self, kind: str, ticket_id: str, index: str, *, also: Sequence[str] = ()
+    ) -> None:
+        """Delete one record listed under ``index`` (with its ``also`` records), and its id
+        from the index, in one transaction."""
+        async def delete() -> None:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(*(self.key(k, ticket_id) for k in (kind, *also)))
+                pipe.srem(self.key("index", index), ticket_id)
+                await pipe.execute()
+
+        await self._guard(delete)
+
+    async def listed(self, kind: str, index: str, beside: str) -> list[Listed]:
+        """Every record listed under ``index`` that still exists, each with its remaining
+        lifetime and its clear ``beside`` record (None when it has none); opens nothing and
+        extends nothing. Ids whose record is gone (timed out) leave the index."""
+        members = self.key("index", index)
+
+        async def read() -> list[Listed]:
+            ids = sorted(map(_text, await self.redis.smembers(members)))
+            if not ids:
+                return []
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for i in ids:
+                    pipe.pttl(self.key(kind, i))
+                    pipe.get(self.key(beside, i))
+                replies = await pipe.execute()
+            found, gone = [], []
+            for n, i in enumerate(ids):
+                ttl_ms, blob = replies[2 * n], replies[2 * n + 1]
+                if int(ttl_ms) < 0:  # -2: gone (-1, no expiry, never happens)
+                    gone.append(i)
+                    continue
+                try:
+                    record = json.loads(blob) if isinstance(blob, bytes) else None
+                except ValueError:
+                    record = None
+                found.append(Listed(i, int(ttl_ms) / 1000, record))
+            if gone:
+                await self.redis.srem(members, *gone)
+                await self.redis.delete(*(self.key(beside, i) for i in gone))
+            return found
+
+        return await self._guard(read)
 
     async def get(
         self, kind: str, ticket: Ticket, *, expire: int | None = None
@@ -180,8 +264,10 @@ class Store:
             log.warning("a %s record did not open with its ticket; ignoring it", kind)
             return None
 
-    async def delete(self, kind: str, ticket_id: str) -> None:
-        await self._guard(lambda: self.redis.delete(self.key(kind, ticket_id)))
+    async def delete(self, kind: str, ticket_id: str, *, also: Sequence[str] = ()) -> None:
+        """Delete a record, and the records of the kinds ``also`` under the same id."""
+        names = [self.key(k, ticket_id) for k in (kind, *also)]
+        await self._guard(lambda: self.redis.delete(*names))
 
     async def exists(self, kind: str, ticket_id: str) -> bool:
         return bool(await self._guard(lambda: self.redis.exists(self.key(kind, ticket_id))))

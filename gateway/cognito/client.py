@@ -57,6 +57,9 @@ if TYPE_CHECKING:  # the client class exists in the stubs only
     from types_aiobotocore_cognito_idp import CognitoIdentityProviderClient
 
 log = logging.getLogger("gateway.cognito")
+# The account operations a journey may call (AccountCall), by botocore name.
+ACCOUNT_OPERATIONS = frozenset({"sign_up", "confirm_sign_up", "resend_confirmation_code",
+                                "forgot_password", "confirm_forgot_password"})
 USER_AGENT = "cognito-gateway"
 
 def client_config(settings: CognitoSettings) -> AioConfig:
@@ -143,14 +146,15 @@ class Cognito:
         return extras
 
     async def initiate_auth(
-        self, flow: str, username: str, parameters: Mapping[str, str], context: RequestContext
+        self, flow: str, username: str, parameters: Mapping[str, str], context: RequestContext,
+        session: str | None = None,
     ) -> InitiateAuthResponseTypeDef:
         request: InitiateAuthRequestTypeDef = {
             # One of AUTH_FLOWS, checked when the configuration is read.
             "AuthFlow": flow,  # type: ignore[typeddict-item]
             "ClientId": self._client_id,
             "AuthParameters": {**parameters, "USERNAME": username, **self._signed(username)},
-            **self._extras(context),
+            **self._extras(context, session),
         }
         async with _translated("initiate_auth"):
             return await self._client.initiate_auth(**request)
@@ -165,7 +169,8 @@ class Cognito:
     ) -> RespondToAuthChallengeResponseTypeDef:
         request: RespondToAuthChallengeRequestTypeDef = {
             "ClientId": self._client_id,
-            "ChallengeName": challenge.value,
+            # A Cognito challenge: the gateway's own steps (CONFIRM_SIGN_UP...) never get here.
+            "ChallengeName": challenge.value,  # type: ignore[typeddict-item]
             "ChallengeResponses": {**responses, "USERNAME": username, **self._signed(username)},
             **self._extras(context, session),
         }
@@ -219,6 +224,38 @@ class Cognito:
     async def global_sign_out(self, access_token: str) -> None:
         async with _translated("global_sign_out"):
             await self._client.global_sign_out(AccessToken=access_token)
+
+    async def change_password(self, access_token: str, previous: str, proposed: str) -> None:
+        """ChangePassword: a wrong ``previous`` raises IncorrectPassword (field
+        current_password), a ``proposed`` the pool refuses InvalidPassword (new_password)."""
+        async with _translated("change_password"):
+            await self._client.change_password(
+                AccessToken=access_token, PreviousPassword=previous, ProposedPassword=proposed)
+
+    async def account_call(
+        self, operation: str, username: str, parameters: Mapping[str, Any],
+        context: RequestContext,
+    ) -> dict[str, Any]:
+        """A journey's account operation (``sign_up``, ``confirm_sign_up``,
+        ``resend_confirmation_code``, ``forgot_password``, ``confirm_forgot_password``) with
+        the Username, its SecretHash, UserContextData and ClientMetadata every one of them
+        takes."""
+        if operation not in ACCOUNT_OPERATIONS:
+            raise errors.Misconfigured(f"not an account operation: {operation}")
+        request: dict[str, Any] = {"ClientId": self._client_id, "Username": username,
+                                   **parameters}
+        if self._client_secret is not None:
+            request["SecretHash"] = secret_hash(username, self._client_id, self._client_secret)
+        extras = self._extras(context)
+        if "UserContextData" in extras:
+            request["UserContextData"] = extras["UserContextData"]
+        if "ClientMetadata" in extras:
+            request["ClientMetadata"] = extras["ClientMetadata"]
+        if "AnalyticsMetadata" in extras:
+            request["AnalyticsMetadata"] = extras["AnalyticsMetadata"]
+        async with _translated(operation):
+            reply = await getattr(self._client, operation)(**request)
+        return dict(reply)
 
     async def refresh(
         self, refresh_token: str, username: str, device_key: str | None

@@ -55,6 +55,10 @@ def translate(operation: str, code: str, message: str, status: int) -> errors.Ga
     """Map a Cognito error of ``operation`` (the botocore method name, e.g. ``initiate_auth``)
     to the gateway error a person sees."""
     reason = f"Cognito {operation} {code}"
+    if operation == "change_password":
+        refused = _change_refused(code, message, reason)
+        if refused is not None:
+            return refused
     if operation in TOKEN_OPERATIONS and code in {"NotAuthorizedException",
                                                   "UserNotFoundException"}:
         return errors.NotSignedIn(f"{reason}: token refused")
@@ -108,6 +112,8 @@ def translate(operation: str, code: str, message: str, status: int) -> errors.Ga
             return errors.ServiceBusy(reason, retry_after=2)
         case "MFAMethodNotFoundException" | "SoftwareTokenMFANotFoundException":
             return errors.MfaUnavailable(reason)
+        case "UsernameExistsException":
+            return errors.UsernameExists(reason)
         case "InvalidParameterException" | "AliasExistsException":
             return errors.InvalidRequest(reason)
         case "InternalErrorException" | "CodeDeliveryFailureException" | "ForbiddenException":
@@ -116,6 +122,21 @@ def translate(operation: str, code: str, message: str, status: int) -> errors.Ga
             return errors.Misconfigured(reason)
         case _:
             return errors.UpstreamUnavailable(f"{reason} (HTTP {status})")
+
+
+def _change_refused(code: str, message: str, reason: str) -> errors.GatewayError | None:
+    """ChangePassword's refusals of the caller rather than of a password: NotAuthorized is a
+    wrong previous password unless it is about the token (or a disabled account: the session
+    is over either way)."""
+    text = message.lower()
+    if code == "UserNotFoundException" or (
+            code == "NotAuthorizedException" and ("token" in text or "disabled" in text)):
+        return errors.NotSignedIn(f"{reason}: token refused")
+    if code == "NotAuthorizedException":
+        if "attempts exceeded" in text:
+            return errors.RateLimited(f"{reason}: password attempts exceeded", retry_after=60)
+        return errors.IncorrectPassword(reason, field="current_password")
+    return None
 
 
 def _not_authorized(message: str, reason: str) -> errors.GatewayError:

@@ -8,7 +8,7 @@ sign-in runner anything else that does. Replies are the typed shapes of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from types_aiobotocore_cognito_idp.type_defs import (
     InitiateAuthResponseTypeDef,
@@ -23,8 +23,16 @@ AuthReply = InitiateAuthResponseTypeDef | RespondToAuthChallengeResponseTypeDef
 
 class CognitoPort(Protocol):
     async def initiate_auth(
-        self, flow: str, username: str, parameters: Mapping[str, str], context: RequestContext
+        self, flow: str, username: str, parameters: Mapping[str, str], context: RequestContext,
+        session: str | None = None,
     ) -> InitiateAuthResponseTypeDef: ...
+
+    async def account_call(
+        self, operation: str, username: str, parameters: Mapping[str, Any],
+        context: RequestContext,
+    ) -> dict[str, Any]:
+        """SignUp, ConfirmSignUp, ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword."""
+        ...
 
     async def respond(
         self,
@@ -57,6 +65,10 @@ class CognitoPort(Protocol):
     async def revoke_token(self, refresh_token: str) -> None: ...
 
     async def global_sign_out(self, access_token: str) -> None: ...
+
+    async def change_password(self, access_token: str, previous: str, proposed: str) -> None:
+        """ChangePassword; a wrong previous password raises IncorrectPassword."""
+        ...
 
     async def refresh(self, refresh_token: str, username: str, device_key: str | None) -> Tokens:
         """New tokens; a refused refresh token raises SessionExpired."""

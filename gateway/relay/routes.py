@@ -20,7 +20,8 @@ from yarl import URL
 # which a relay must never pass on).
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # First path segments the gateway's own routes use: no upstream can live there.
-RESERVED = frozenset({"login", "logout", "auth", "static", "healthz", "readyz"})
+RESERVED = frozenset({"login", "logout", "auth", "static", "healthz", "readyz", "account",
+                      "signup"})
 _PREFIX = re.compile(r"(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+/")
 
 

@@ -62,6 +62,8 @@ class RequestContext:
 
     ip: str | None
     encoded_data: str | None = None
+    # Not for Cognito: the browser a new session is listed with (gateway.session.about).
+    user_agent: str | None = None
 
     def user_context_data(self) -> dict[str, str]:
         data: dict[str, str] = {}

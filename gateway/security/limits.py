@@ -122,6 +122,17 @@ class Limits:
         await self.reserve(budgets)
         return self._attempt(ip, account, budgets)
 
+    async def password_check(self, ip: str | None, username: str) -> Attempt:
+        """A password checked outside a sign-in (the current one, to change it): the same
+        failure budgets a wrong sign-in password spends (per client, per account from this
+        network, per account), and no start or code. Settle it with ``code_sent=False``."""
+        s, account = self._settings, self.account(username)
+        budgets = self.account_failures(ip, account)
+        if ip:
+            budgets.append(Budget(f"rl:ip:{ip}", s.ip_failure_limit, s.ip_failure_window))
+        await self.reserve(budgets)
+        return self._attempt(ip, account, budgets)
+
     def _failures_and_codes(self, ip: str | None, account: str) -> list[Budget]:
         s = self._settings
         budgets = self.account_failures(ip, account)

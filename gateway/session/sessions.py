@@ -11,17 +11,24 @@ it again.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 
+from gateway.security.client_context import RequestContext
 from gateway.security.signing import Ticket
+from gateway.session.about import About
 from gateway.signin.model import Tokens
-from gateway.store import Store
+from gateway.store import Beside, Store
 
 KIND = "session"
+# The clear record beside each session (gateway.session.about): what the person's list shows.
+ABOUT = "session-about"
 
 # ID-token claims that describe the person and are safe to hand to the page.
 _PUBLIC_CLAIMS = {
@@ -128,6 +135,28 @@ def _person(session: UserSession) -> str:
     return f"sessions-of:{session.user.get('sub', '')}"
 
 
+def public_id_key(signing_key: bytes) -> bytes:
+    """The key public session ids are made with, from the newest signing key."""
+    return hashlib.sha256(b"gateway public session ids\0" + signing_key).digest()
+
+
+def public_id(key: bytes, session_id: str) -> str:
+    """The id a person's list shows for a session: an HMAC of its Redis id (22 url-safe
+    characters). The Redis id never leaves the gateway; this one names the session only to
+    someone who can list the person's sessions, and opens nothing."""
+    digest = hmac.new(key, session_id.encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One session of a person, as their list shows it (nothing of it opened)."""
+
+    id: str  # the Redis id: never shown (see :func:`public_id`)
+    about: About | None  # None for a session older than this record
+    last_seen_at: float
+
+
 class Sessions:
     def __init__(self, store: Store, idle_timeout: int, absolute_timeout: int) -> None:
         self._store = store
@@ -143,19 +172,60 @@ class Sessions:
             ends.append(session.access_expires_at - now)
         return int(min(ends))
 
-    async def create(self, session: UserSession) -> Ticket:
+    def _latest(self, session: UserSession, now: float) -> int:
+        """Seconds until the session's end at the latest (its cap, or its access token's
+        expiry without a refresh token), however often it is used."""
+        ends = [session.created_at + self.absolute_timeout - now]
+        if session.refresh_token is None:
+            ends.append(session.access_expires_at - now)
+        return int(min(ends))
+
+    async def create(self, session: UserSession, context: RequestContext | None = None) -> Ticket:
         """Always a new id: the pre-login flow's id is never promoted (no session fixation).
-        The id is also listed under the person, so signing out everywhere can find it."""
-        ticket = Ticket.new()
+        The id is also listed under the person, so signing out everywhere can find it, and
+        beside it, in the same transaction, goes the clear record the person's list of
+        sessions shows (:mod:`gateway.session.about`). That record lives until the session's
+        latest end: reading a session slides only the session's own TTL (one GETEX), and
+        the list ignores a record whose session has gone."""
+        ticket, now = Ticket.new(), time.time()
+        about = About.of(session.created_at, context.user_agent if context else None,
+                         context.ip if context else None)
         await self._store.put_indexed(
-            KIND, ticket, session.to_record(), self._ttl(session, time.time()),
+            KIND, ticket, session.to_record(), self._ttl(session, now),
             index=_person(session), index_ttl=self.absolute_timeout,
+            beside=Beside(ABOUT, about.to_record(), self._latest(session, now)),
         )
         return ticket
 
     async def end_all(self, session: UserSession) -> int:
         """End every session of the person this session belongs to, on every device."""
-        return await self._store.delete_indexed(KIND, _person(session))
+        return await self._store.delete_indexed(KIND, _person(session), also=(ABOUT,))
+
+    async def end_others(self, ticket: Ticket, session: UserSession) -> int:
+        """End every other session of the person; this one (``ticket``) stays. How many."""
+        return await self._store.delete_indexed(KIND, _person(session), also=(ABOUT,),
+                                                keep=ticket.id)
+
+    async def end(self, session: UserSession, session_id: str) -> None:
+        """End one session of the person ``session`` belongs to, by its Redis id."""
+        await self._store.delete_listed(KIND, session_id, _person(session), also=(ABOUT,))
+
+    async def of_person(self, session: UserSession) -> list[Listing]:
+        """Every live session of the person, newest first, opening none of them. Last seen
+        is worked out from the session's remaining TTL, which every read sets back to the
+        idle timeout: now - (idle timeout - TTL). In a session's last idle window its TTL was
+        cut to its end instead, and then this says the window's start, the earliest it can be.
+        """
+        now, found = time.time(), []
+        for item in await self._store.listed(KIND, _person(session), ABOUT):
+            about = About.from_record(item.beside)
+            seen = now - (self.idle_timeout - item.ttl)
+            if about is not None:
+                seen = max(seen, about.started_at)
+            found.append(Listing(item.id, about, min(seen, now)))
+        found.sort(key=lambda listing: listing.about.started_at if listing.about else 0,
+                   reverse=True)
+        return found
 
     async def save(self, ticket: Ticket, session: UserSession) -> bool:
         """Write a changed session back (new tokens after a refresh) under the same ticket,
@@ -163,7 +233,7 @@ class Sessions:
         asked must not bring the session back. False when it was gone."""
         ttl = self._ttl(session, time.time())
         if ttl <= 0:
-            await self._store.delete(KIND, ticket.id)
+            await self.delete(ticket)
             return False
         return await self._store.put(KIND, ticket, session.to_record(), ttl, only_if_present=True)
 
@@ -192,14 +262,16 @@ class Sessions:
             return None
         ttl = self._ttl(session, time.time())
         if ttl <= 0:
-            await self._store.delete(KIND, ticket.id)
+            await self.delete(ticket)
             return None
         if ttl < self.idle_timeout:
             await self._store.expire(KIND, ticket.id, ttl)
         return session
 
     async def delete(self, ticket: Ticket) -> None:
-        await self._store.delete(KIND, ticket.id)
+        """Delete the session and the clear record beside it (its id may stay in the
+        person's index: the list drops ids whose session is gone)."""
+        await self._store.delete(KIND, ticket.id, also=(ABOUT,))
 
     async def exists(self, ticket: Ticket) -> bool:
         """Whether the session is still there (an open WebSocket asks every few seconds);

@@ -23,6 +23,7 @@ from gateway.signin.protocol import (
     Ask,
     Compute,
     ConfirmDevice,
+    Done,
     Effects,
     InitiateAuth,
     RememberDevice,
@@ -45,7 +46,14 @@ class Waiting:
     prompt: Prompt
 
 
-Result = Waiting | Tokens
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A journey that ends at the login form (``notice`` says why: a password changed...)."""
+
+    notice: str
+
+
+Result = Waiting | Tokens | Finished
 
 
 # The first factors USER_AUTH may be asked for straight away (PREFERRED_CHALLENGE).
@@ -109,6 +117,8 @@ def answer(challenge: Challenge, answers: Mapping[str, str], turn: Turn) -> Effe
     arrival = yield from handler.answer(challenge, answers, turn)
     if isinstance(arrival, Ask):
         return _waiting(arrival.challenge)
+    if isinstance(arrival, Done):
+        return Finished(arrival.notice)
     return (yield from advance(arrival.reply, challenge.username, turn))
 
 
@@ -128,6 +138,8 @@ def advance(reply: Mapping[str, Any], username: str, turn: Turn) -> Effects[Resu
                 # the outcome clears the cookie.
                 turn.device_refused = True
             return _waiting(arrival.challenge)
+        if isinstance(arrival, Done):
+            return Finished(arrival.notice)
         reply, username = arrival.reply, step.username
     raise ProtocolError(f"more than {MAX_AUTOMATIC_ANSWERS} challenges answered in a row")
 

@@ -35,6 +35,10 @@ class ChallengeName(StrEnum):
     PASSWORD = "PASSWORD"
     WEB_AUTHN = "WEB_AUTHN"
     PASSWORD_SRP = "PASSWORD_SRP"
+    # Not Cognito challenges: the steps of the gateway's own journeys (sign-up, a forgotten
+    # password), answered like one and named like one on both faces.
+    CONFIRM_SIGN_UP = "CONFIRM_SIGN_UP"
+    CONFIRM_FORGOT_PASSWORD = "CONFIRM_FORGOT_PASSWORD"
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ class InitiateAuth:
     flow: str
     username: str
     parameters: Mapping[str, str]
+    # USER_AUTH straight after ConfirmSignUp: the Session that confirmation handed out.
+    session: str | None = None
 
     def __repr__(self) -> str:  # parameters can hold a password
         return f"InitiateAuth({self.flow})"
@@ -104,8 +106,23 @@ class Compute:
         return f"Compute({getattr(self.function, '__name__', 'function')})"
 
 
+@dataclass(frozen=True, slots=True)
+class AccountCall:
+    """One of Cognito's account operations of a journey (SignUp, ConfirmSignUp,
+    ResendConfirmationCode, ForgotPassword, ConfirmForgotPassword), by its botocore name;
+    USERNAME's SECRET_HASH, UserContextData and ClientMetadata are added by the boundary. The
+    reply is Cognito's response mapping."""
+
+    operation: str
+    username: str
+    parameters: Mapping[str, Any]
+
+    def __repr__(self) -> str:  # parameters can hold a password or a code
+        return f"AccountCall({self.operation})"
+
+
 CognitoCall = (InitiateAuth | RespondToChallenge | AssociateSoftwareToken | VerifySoftwareToken
-               | ConfirmDevice | RememberDevice)
+               | ConfirmDevice | RememberDevice | AccountCall)
 Effect = CognitoCall | Compute
 # A generator that yields effects and finally returns an R.
 Effects = Generator[Effect, Any, R]
@@ -165,7 +182,15 @@ class Reply:
     reply: Mapping[str, Any]
 
 
-Arrival = Ask | Reply
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The journey is over without a session (a password reset, a sign-up to sign in after):
+    back to the login form, saying ``notice``."""
+
+    notice: str
+
+
+Arrival = Ask | Reply | Done
 
 
 class StepHandler(Protocol):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import Executor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from gateway.errors import (
     GatewayError,
     InvalidCredentials,
     InvalidRequest,
+    PasswordResetRequired,
     TooManyAttempts,
     WrongCode,
 )
@@ -32,11 +34,12 @@ from gateway.security.client_context import RequestContext
 from gateway.security.limits import Attempt, Limits
 from gateway.security.signing import Ticket
 from gateway.session.sessions import Sessions, UserSession, user_from_claims
-from gateway.signin import driver, steps
+from gateway.signin import accounts, driver, steps
 from gateway.signin.devices import Device
 from gateway.signin.journey import Journey, Journeys
 from gateway.signin.model import ChallengeName, Prompt, Tokens
 from gateway.signin.protocol import (
+    AccountCall,
     AssociateSoftwareToken,
     Compute,
     ConfirmDevice,
@@ -81,7 +84,15 @@ class SignedIn:
     typed: str = ""
 
 
-Outcome = Pending | SignedIn
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A journey that ended at the login form: ``journey`` holds the name and the notice."""
+
+    ticket: Ticket
+    journey: Journey
+
+
+Outcome = Pending | SignedIn | Finished
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +181,12 @@ class SignIn:
         attempt = await self._limits.start(context.ip, username)
         turn = self._turn(password, device)
         effects = driver.start(flow, username, turn, preferred)
-        failed = code_sent = False
+        failed = code_sent = reset = False
         try:
             result = await self._run(effects, context, self._begin(effects), attempt)
             code_sent = _sends_code(result, starting=True)
+        except PasswordResetRequired:
+            reset = True  # the right password, and an administrator asked for a new one
         except AccountDisabled:
             failed = True
             if self._rules.reveal_disabled:
@@ -189,7 +202,20 @@ class SignIn:
             raise
         finally:
             await attempt.settle(failed=failed, code_sent=code_sent)
-        return await self._settle(Ticket.new(), Journey(username, return_to), result, turn)
+        if reset:
+            return await self._into_recovery(username, return_to, context)
+        return await self._settle(Ticket.new(), Journey(username, return_to), result, turn,
+                                  context)
+
+    async def _into_recovery(self, username: str, return_to: str,
+                             context: RequestContext) -> Outcome:
+        """A password reset the pool asks for (PasswordResetRequiredException): straight into
+        the forgotten-password journey, its step saying why."""
+        outcome = await self.forgot_password(username, return_to, context)
+        if isinstance(outcome, Pending):
+            outcome.journey.notice = "password_reset_required"
+            await self._journeys.save(outcome.ticket, outcome.journey)
+        return outcome
 
     async def _floor(self, began: float) -> None:
         """Answer a refused password no sooner than the floor: an unknown name (refused at
@@ -255,7 +281,7 @@ class SignIn:
                 else:
                     error.step = here
                 raise
-            return await self._settle(ticket, journey, result, turn)
+            return await self._settle(ticket, journey, result, turn, context)
 
     async def _answer(
         self,
@@ -307,6 +333,74 @@ class SignIn:
         if ticket is not None and journey is not None:
             await self._journeys.save(ticket, journey.restarted(notice))
 
+    # --- the account journeys: a sign-up, a forgotten password --------------------------------
+
+    async def sign_up(
+        self, username: str, password: str, attributes: Mapping[str, str], return_to: str,
+        context: RequestContext, previous: Ticket | None = None,
+    ) -> Outcome:
+        """Create an account; the next step confirms it with the code Cognito sends. After the
+        code the person is signed in when this deployment signs in by USER_AUTH (Cognito's
+        sign-up Session), else sent to sign in with the name kept."""
+        username = _checked_username(username)
+        if not password:
+            raise InvalidRequest("password missing", field="password")
+        if len(password) > MAX_PASSWORD:
+            raise InvalidRequest("password too long", field="password", detail="too_long")
+        turn = self._turn(password)
+        effects = accounts.sign_up(username, attributes, turn,
+                                   then_sign_in=self._rules.auth_flow == "USER_AUTH")
+        return await self._begin_journey(accounts.SIGN_UP, username, return_to, context,
+                                         previous, effects, turn)
+
+    async def forgot_password(
+        self, username: str, return_to: str, context: RequestContext,
+        previous: Ticket | None = None,
+    ) -> Outcome:
+        """"Forgot your password?": Cognito sends a code, the next step takes it with the new
+        password, and the journey ends at the login form. The same answer for every name."""
+        username = _checked_username(username)
+        effects = accounts.forgot_password(username)
+        return await self._begin_journey(accounts.RECOVERY, username, return_to, context,
+                                         previous, effects, self._turn())
+
+    async def _begin_journey(
+        self, kind: str, username: str, return_to: str, context: RequestContext,
+        previous: Ticket | None, effects: Effects[driver.Result], turn: Turn,
+    ) -> Outcome:
+        if previous is not None:
+            await self._journeys.delete(previous)
+        # A journey begins like a sign-in: one start of this client and this account, and a
+        # code sent (the budgets that keep the gateway from being a mail and text cannon).
+        attempt = await self._limits.start(context.ip, username)
+        failed = code_sent = False
+        try:
+            result = await self._run(effects, context, self._begin(effects), attempt)
+            code_sent = isinstance(result, driver.Waiting)
+        except (InvalidCredentials, TooManyAttempts):
+            failed = True
+            raise
+        finally:
+            await attempt.settle(failed=failed, code_sent=code_sent)
+        return await self._settle(Ticket.new(), Journey(username, return_to, kind=kind),
+                                  result, turn, context)
+
+    async def resend(self, ticket: Ticket | None, context: RequestContext) -> Outcome | None:
+        """"Send a new code" on a journey's own step: sent again (counted as a code sent), the
+        step kept. None for a sign-in, whose codes come only with a new start."""
+        async with self._journeys.step(ticket) if ticket else _nothing():
+            journey = await self._journeys.load(ticket)
+            if (ticket is None or journey is None or journey.challenge is None
+                    or journey.kind not in {accounts.SIGN_UP, accounts.RECOVERY}):
+                return None
+            attempt = await self._limits.start(context.ip, journey.username)
+            effects = accounts.resend(journey.kind, journey.challenge)
+            try:
+                result = await self._run(effects, context, self._begin(effects), attempt)
+            finally:
+                await attempt.settle(failed=False, code_sent=True)
+            return await self._settle(ticket, journey, result, self._turn(), context)
+
     # --- the I/O loop -----------------------------------------------------------------------
 
     @staticmethod
@@ -329,7 +423,7 @@ class SignIn:
         handler may recover), until the driver returns. Every answer sent to Cognito is first
         covered by the failure budgets of the account it names."""
         step = begun
-        while not isinstance(step, driver.Waiting | Tokens):
+        while not isinstance(step, driver.Waiting | Tokens | driver.Finished):
             try:
                 if isinstance(step, InitiateAuth | RespondToChallenge):
                     await attempt.cover(step.username)
@@ -348,8 +442,10 @@ class SignIn:
                 # (gmpy2 drops the GIL) it does not hold up every other request.
                 loop = asyncio.get_running_loop()
                 return await loop.run_in_executor(self._executor, function, *arguments)
-            case InitiateAuth(flow, username, parameters):
-                return await cognito.initiate_auth(flow, username, parameters, context)
+            case InitiateAuth(flow, username, parameters, session):
+                return await cognito.initiate_auth(flow, username, parameters, context, session)
+            case AccountCall(operation, username, parameters):
+                return await cognito.account_call(operation, username, parameters, context)
             case RespondToChallenge(name, username, responses, session):
                 return await cognito.respond(name, username, responses, session, context)
             case AssociateSoftwareToken(session):
@@ -362,7 +458,8 @@ class SignIn:
                 return await cognito.remember_device(access_token, device_key)
 
     async def _settle(
-        self, ticket: Ticket, journey: Journey, result: driver.Result, turn: Turn
+        self, ticket: Ticket, journey: Journey, result: driver.Result, turn: Turn,
+        context: RequestContext | None = None,
     ) -> Outcome:
         if isinstance(result, Tokens):
             # The device this session signed in with (or just remembered), for later refresh.
@@ -372,19 +469,39 @@ class SignIn:
             claims = await self._verifier.verify(result)
             session = UserSession.from_tokens(result, device.key if device else None,
                                               user=user_from_claims(claims))
-            session_ticket = await self._sessions.create(session)
+            session_ticket = await self._sessions.create(session, context)
             await self._journeys.delete(ticket)
             log.info("signed in", extra={"sub": session.user.get("sub"),
                                          "device": "remembered" if turn.remembered else
                                          "used" if used else "none"})
             return SignedIn(session_ticket, session, journey.return_to, turn.remembered,
                             journey.username)
+        if isinstance(result, driver.Finished):
+            # Back to the login form, the name kept, saying why (a password changed...).
+            back = Journey(journey.username, journey.return_to, notice=result.notice)
+            await self._journeys.save(ticket, back)
+            log.info("journey finished", extra={"kind": journey.kind, "notice": result.notice})
+            return Finished(ticket, back)
         journey.challenge = result.challenge
         journey.notice = None
         await self._journeys.save(ticket, journey)
         log.info("challenge", extra={"challenge": result.challenge.name.value,
                                      "view": result.prompt.step})
         return Pending(ticket, journey, result.prompt, forget_device=turn.device_refused)
+
+
+def _checked_username(username: str) -> str:
+    username = username.strip()
+    if not username:
+        raise InvalidRequest("username missing", field="username")
+    if len(username) > MAX_USERNAME:
+        raise InvalidRequest("username too long", field="username", detail="too_long")
+    return username
+
+
+@asynccontextmanager
+async def _nothing() -> AsyncIterator[None]:
+    yield
 
 
 def _resume(resume: Callable[[Any], Effect], value: Any) -> Effect | driver.Result:

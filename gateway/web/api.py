@@ -22,7 +22,7 @@ from gateway.keys import ROOT_APP, SESSIONS, SETTINGS, SIGN_IN, STORE
 from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose
 from gateway.signin import steps
-from gateway.signin.runner import Outcome, Pending, SignedIn
+from gateway.signin.runner import Finished, Outcome, Pending, SignedIn
 from gateway.web import outcome, passkeys
 from gateway.web.cookies import read_device, read_ticket
 from gateway.web.csrf_header import csrf_header, csrf_header_exempt
@@ -74,11 +74,15 @@ def _challenge(request: web.Request, pending: Pending) -> dict[str, Any]:
 
 
 async def _respond(request: web.Request, result: Outcome) -> web.StreamResponse:
+    body: dict[str, Any]
     match result:
         case Pending():
             body = {"status": "challenge", "challenge": _challenge(request, result)}
         case SignedIn(_, session, return_to):
             body = {"status": "authenticated", "user": session.user, "return_to": return_to}
+        case Finished(_, journey):
+            # Over without a session (a password changed, an account to sign in to): sign in.
+            body = {"status": "finished", "notice": journey.notice, "username": journey.username}
     response = web.json_response(body)
     await outcome.write(request, response, result)
     return response
@@ -122,6 +126,55 @@ async def challenge(request: web.Request) -> web.StreamResponse:
     result = await request[ROOT_APP][SIGN_IN].answer(
         read_ticket(request, Purpose.FLOW), name, answers, context, step=step
     )
+    return await _respond(request, result)
+
+
+@routes.post("/password/forgot")
+async def forgot_password(request: web.Request) -> web.StreamResponse:
+    """A forgotten password: Cognito sends a code, and the next step (CONFIRM_FORGOT_PASSWORD)
+    takes it with the new password. The same answer for every name."""
+    body = await read_json(request)
+    context = request_context(request, text_field(body, "encoded_data", required=False))
+    return_to = safe_return_path(text_field(body, "return_to", required=False),
+                                 request[ROOT_APP][SETTINGS].default_return_path)
+    result = await request[ROOT_APP][SIGN_IN].forgot_password(
+        text_field(body, "username") or "", return_to, context,
+        previous=read_ticket(request, Purpose.FLOW))
+    return await _respond(request, result)
+
+
+@routes.post("/signup")
+async def sign_up(request: web.Request) -> web.StreamResponse:
+    """A new account (GATEWAY_SIGN_UP=true); the next step (CONFIRM_SIGN_UP) takes the code."""
+    settings = request[ROOT_APP][SETTINGS]
+    body = await read_json(request)  # a body that is not JSON is refused first, as everywhere
+    if not settings.accounts.sign_up:
+        raise errors.NotFound("sign-up is off")
+    given = body.get("attributes") or {}
+    if not isinstance(given, dict):
+        raise errors.InvalidRequest("attributes must be an object", field="attributes")
+    attributes = {name: text_field(given, name) or "" for name in
+                  settings.accounts.sign_up_attributes}
+    context = request_context(request, text_field(body, "encoded_data", required=False))
+    return_to = safe_return_path(text_field(body, "return_to", required=False),
+                                 settings.default_return_path)
+    result = await request[ROOT_APP][SIGN_IN].sign_up(
+        text_field(body, "username") or "", text_field(body, "password") or "", attributes,
+        return_to, context, previous=read_ticket(request, Purpose.FLOW))
+    return await _respond(request, result)
+
+
+@routes.post("/resend")
+async def resend(request: web.Request) -> web.StreamResponse:
+    """"Send a new code" on a sign-up or password-reset step: sent again, the step kept. A
+    sign-in's codes come only with a new sign-in: 409 challenge_mismatch there."""
+    if request.body_exists:
+        await read_json(request)
+    body_context = request_context(request, None)
+    result = await request[ROOT_APP][SIGN_IN].resend(read_ticket(request, Purpose.FLOW),
+                                                     body_context)
+    if result is None:
+        raise errors.ChallengeMismatch("no sign-up or reset step to send a code for")
     return await _respond(request, result)
 
 
@@ -183,6 +236,9 @@ def api_app(*, guard: Middleware, bodies: Middleware) -> web.Application:
     app = web.Application(middlewares=[json_errors, guard, csrf_header, bodies])
     app.add_routes(routes)
     app.add_routes(passkeys.api_routes)
+    from gateway.web import account  # here, not at the top: it imports the pages face
+
+    app.add_routes(account.api_routes)
     return app
 
 

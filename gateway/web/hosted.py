@@ -18,7 +18,7 @@ from gateway.security.redirects import safe_return_path
 from gateway.security.signing import Purpose, Ticket
 from gateway.signin import steps
 from gateway.signin.model import ChallengeName
-from gateway.signin.runner import Outcome, Pending
+from gateway.signin.runner import Finished, Outcome, Pending
 from gateway.signin.steps import forms
 from gateway.web import outcome
 from gateway.web.cookies import read_device, read_known, read_ticket
@@ -101,7 +101,12 @@ async def _stale_form(
 
 
 async def _finish(request: web.Request, result: Outcome) -> web.StreamResponse:
-    location = _step_url(result) if isinstance(result, Pending) else result.return_to
+    if isinstance(result, Pending):
+        location = _step_url(result)
+    elif isinstance(result, Finished):
+        location = "/login"  # says why, with the name kept
+    else:
+        location = result.return_to
     response = _see_other(location)
     await outcome.write(request, response, result)
     return response
@@ -291,6 +296,18 @@ async def new_code(request: web.Request) -> web.StreamResponse:
     ticket = read_ticket(request, Purpose.FLOW)
     if ticket is None or not _csrf_ok(request, form, ticket):
         return await _stale_form(request, form, ticket)
+    sign_in = request[ROOT_APP][SIGN_IN]
+    try:
+        # A sign-up or a password reset sends its code again, and stays on its step.
+        resent = await sign_in.resend(ticket, request_context(request, form.get("encoded_data")))
+    except errors.GatewayError as error:
+        log_refusal(request, error)
+        pending = await sign_in.current(ticket)
+        if pending is None or error.restart:
+            return _see_other("/login")
+        return _step_page(request, pending, error)
+    if resent is not None:
+        return await _finish(request, resent)
     asks_password = request[ROOT_APP][SETTINGS].cognito.asks_password
     await request[ROOT_APP][SIGN_IN].restart(
         ticket, "new_code" if asks_password else "new_code_username")
@@ -336,6 +353,7 @@ def _step_page(
         "challenge": prompt.challenge.value,
         "csrf": request[ROOT_APP][SIGNING].csrf_token(pending.ticket),
         "username": pending.journey.username,
+        "journey_notice": pending.journey.notice,
         "public": dict(prompt.public),
         **enrolment(prompt, pending.journey.username, settings.branding.name),
     }
@@ -485,3 +503,87 @@ async def logout(request: web.Request) -> web.StreamResponse:
         response = _see_other("/login?notice=signed_out_everywhere")
     await outcome.signed_out(request, response, ticket, everywhere=everywhere)
     return response
+
+
+# --- a forgotten password, a sign-up ------------------------------------------------------------
+
+
+def _journey_form(request: web.Request, template: str, ticket: Ticket, *, username: str = "",
+                  return_to: str, error: errors.GatewayError | None = None,
+                  typed: dict[str, str] | None = None) -> web.StreamResponse:
+    """The first form of an account journey (the name for a reset; the new account's details),
+    with its CSRF token bound to this browser's flow ticket, like the login form's."""
+    t = request[TRANSLATOR]
+    message = error_message(t, error) if error else None
+    field = _field_in_error(error, "username") if error and not isinstance(
+        error, errors.Outage) else None
+    settings = request[ROOT_APP][SETTINGS]
+    kept = {k: v.strip()[:256] for k, v in (typed or {}).items()
+            if k != "password" and k in {"username", *settings.accounts.sign_up_attributes}}
+    response = page(
+        request, template, status=error.status if error else 200,
+        csrf=request[ROOT_APP][SIGNING].csrf_token(ticket), username=username,
+        return_to=return_to, error_code=error.code if error else None, error_summary=message,
+        errors={field: message} if field and message else {}, values=kept,
+        attributes=settings.accounts.sign_up_attributes,
+        error_reference=request[REQUEST_ID] if isinstance(error, errors.Outage) else None,
+    )
+    outcome.anchor_flow(request, response, ticket)
+    return with_retry_after(response, error) if error else response
+
+
+@routes.get("/login/forgot")
+async def forgot_page(request: web.Request) -> web.StreamResponse:
+    ticket = read_ticket(request, Purpose.FLOW) or Ticket.new()
+    return _journey_form(request, "forgot.html", ticket,
+                         username=request.query.get("username", "")[:128],
+                         return_to=_return_to(request, request.query.get("return_to")))
+
+
+@routes.post("/login/forgot")
+async def forgot_submit(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    ticket = read_ticket(request, Purpose.FLOW)
+    username = form.get("username", "").strip()[:128]
+    if ticket is None or not _csrf_ok(request, form, ticket):
+        return await _stale_form(request, form, ticket, username=username)
+    return_to = _return_to(request, form.get("return_to"))
+    try:
+        result = await request[ROOT_APP][SIGN_IN].forgot_password(
+            form.get("username", ""), return_to,
+            request_context(request, form.get("encoded_data")), previous=ticket)
+    except errors.GatewayError as error:
+        log_refusal(request, error)
+        return _journey_form(request, "forgot.html", ticket, username=username,
+                             return_to=return_to, error=error)
+    return await _finish(request, result)
+
+
+async def signup_page(request: web.Request) -> web.StreamResponse:
+    ticket = read_ticket(request, Purpose.FLOW) or Ticket.new()
+    return _journey_form(request, "signup.html", ticket,
+                         return_to=_return_to(request, request.query.get("return_to")))
+
+
+async def signup_submit(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    ticket = read_ticket(request, Purpose.FLOW)
+    if ticket is None or not _csrf_ok(request, form, ticket):
+        return await _stale_form(request, form, ticket, gone="/signup")
+    return_to = _return_to(request, form.get("return_to"))
+    attributes = {name: form.get(name, "").strip()
+                  for name in request[ROOT_APP][SETTINGS].accounts.sign_up_attributes}
+    try:
+        result = await request[ROOT_APP][SIGN_IN].sign_up(
+            form.get("username", ""), form.get("password", ""), attributes, return_to,
+            request_context(request, form.get("encoded_data")), previous=ticket)
+    except errors.GatewayError as error:
+        log_refusal(request, error)
+        return _journey_form(request, "signup.html", ticket, return_to=return_to, error=error,
+                             typed=form)
+    return await _finish(request, result)
+
+
+def sign_up_routes() -> list[web.AbstractRouteDef]:
+    """The sign-up pages, served only with GATEWAY_SIGN_UP=true."""
+    return [web.get("/signup", signup_page), web.post("/signup", signup_submit)]

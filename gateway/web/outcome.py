@@ -10,7 +10,7 @@ from aiohttp import web
 from gateway.keys import COGNITO, ROOT_APP, SESSIONS, SETTINGS
 from gateway.security.signing import Purpose, Ticket
 from gateway.session.logout import sign_out
-from gateway.signin.runner import Outcome, Pending, SignedIn
+from gateway.signin.runner import Finished, Outcome, Pending, SignedIn
 from gateway.web.cookies import (
     clear_device,
     clear_ticket,
@@ -38,6 +38,9 @@ async def write(request: web.Request, response: web.StreamResponse, outcome: Out
     secret never reaches the browser in clear), cleared when it named a device Cognito no
     longer knows (the person is then asked for MFA, with no error)."""
     match outcome:
+        case Finished(ticket, _):
+            # Back at the login form, which reads the journey's notice and name.
+            set_ticket(request, response, Purpose.FLOW, ticket)
         case Pending(ticket, _, _, forget_device):
             set_ticket(request, response, Purpose.FLOW, ticket)
             if forget_device:

@@ -27,7 +27,8 @@ def client_address(request: web.Request) -> str | None:
 def request_context(request: web.Request, encoded_data: str | None) -> RequestContext:
     if encoded_data is not None and len(encoded_data) > MAX_ENCODED_DATA:
         raise InvalidRequest("encoded_data too long", field="encoded_data")
-    return RequestContext(ip=request[CLIENT_IP], encoded_data=encoded_data or None)
+    return RequestContext(ip=request[CLIENT_IP], encoded_data=encoded_data or None,
+                          user_agent=request.headers.get("User-Agent"))
 
 
 def _encodable(text: str) -> bool:

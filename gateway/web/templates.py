@@ -49,7 +49,8 @@ def fill(sentence: str, **parts: object) -> Markup:
 
 
 class Pages:
-    def __init__(self, branding: BrandingSettings, cognito: CognitoSettings) -> None:
+    def __init__(self, branding: BrandingSettings, cognito: CognitoSettings,
+                 sign_up: bool = False) -> None:
         directories = [default_template_dir()]
         if branding.template_dir is not None:
             directories.insert(0, branding.template_dir)
@@ -77,6 +78,7 @@ class Pages:
             password_policy=branding.password_policy,
             asks_password=cognito.asks_password,
             passkeys=cognito.auth_flow == "USER_AUTH",
+            sign_up=sign_up,
         )
 
     def render(self, template: str | Sequence[str], context: Mapping[str, Any]) -> str:

@@ -190,6 +190,8 @@ class JsonDriver:
             return Step(error=body["error"]["code"], status=status, parameters=body["error"])
         if body["status"] == "authenticated":
             return Step(user=body["user"], status=status)
+        if body["status"] == "finished":  # back to signing in, saying why (password changed)
+            return Step(view="login", notice=body["notice"], status=status, parameters=body)
         challenge = body["challenge"]
         return Step(view=challenge["step"], challenge=challenge["name"],
                     parameters=challenge["parameters"], notice=challenge.get("notice"),

@@ -206,6 +206,14 @@ async def test_one_example_per_step_and_each_is_what_the_gateway_answers(
     assert registered.status == 201
     real["passkey"] = await answer(choice, "/auth/login",
                                    {"username": PASSKEY_USER, "preferred": "WEB_AUTHN"})
+    real["reset-password"] = await answer(demo, "/auth/password/forgot",
+                                          {"username": "password@example.com"})
+    signing_up = await make_gateway(
+        user_pool_id="us-east-1_DemoSignUp1", client_id="10demosignupclient00000010",
+        client_secret="10demosignupclientsecret000000000000000000000000010", sign_up="true")
+    real["confirm-sign-up"] = await answer(signing_up, "/auth/signup", {
+        "username": "ada@elsewhere.example", "password": "Brand-New-Passw0rd!",
+        "attributes": {"email": "ada@elsewhere.example"}})
     real["setup-email"] = await answer(mfa, "/auth/challenge", {
         "challenge": "MFA_SETUP", "answers": {"mfa_type": "EMAIL_OTP"}})
     await first(mfa, "setup-user")

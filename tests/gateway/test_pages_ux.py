@@ -1004,7 +1004,7 @@ async def test_sign_out_buttons_are_secondary_send_once_and_say_which_sign_out_i
 async def test_the_signed_in_page_moves_or_goes_so_an_app_can_own_the_root(
     make_gateway: GatewayFactory, hooks: EmulatorHooks
 ) -> None:
-    moved = HtmlDriver(await make_gateway(home_path="/account"))
+    moved = HtmlDriver(await make_gateway(home_path="/home"))
     step = await moved.login("sms-user", PASSWORD)
     assert step.page is not None
     code = {"code": await hooks.latest_code("sms-user")}
@@ -1012,11 +1012,11 @@ async def test_the_signed_in_page_moves_or_goes_so_an_app_can_own_the_root(
     # Signing in still ends at the app's default path; the gateway's page is elsewhere.
     assert (response.status, response.headers["Location"]) == (303, "/")
     assert (await moved.get("/")).status == 404
-    account = await moved.get("/account")
-    assert account.status == 200 and ENGLISH["page.signed-in.heading"] in account.text
+    home = await moved.get("/home")
+    assert home.status == 200 and ENGLISH["page.signed-in.heading"] in home.text
     # A stale form of a signed-in browser lands on the gateway's page, wherever it is.
     stale = await moved.submit(step.page, "/login/sms-code", code)
-    assert (stale.status, stale.headers["Location"]) == (303, "/account")
+    assert (stale.status, stale.headers["Location"]) == (303, "/home")
 
     without = HtmlDriver(await make_gateway(home_path="none", default_return_path="/app"))
     assert (await without.get("/")).status == 404

@@ -174,14 +174,16 @@ def test_every_challenge_name_is_handled() -> None:
             pass
     assert answered == {C.SMS_MFA, C.EMAIL_OTP, C.SOFTWARE_TOKEN_MFA, C.SMS_OTP,
                         C.SELECT_MFA_TYPE, C.NEW_PASSWORD_REQUIRED, C.MFA_SETUP,
-                        C.CUSTOM_CHALLENGE, C.SELECT_CHALLENGE, C.WEB_AUTHN}
+                        C.CUSTOM_CHALLENGE, C.SELECT_CHALLENGE, C.WEB_AUTHN,
+                        C.CONFIRM_SIGN_UP, C.CONFIRM_FORGOT_PASSWORD}
     assert set(steps.ANSWERABLE) == answered
 
 
 def test_the_registry_names_every_form_once() -> None:
     assert steps.FORMS == ("sms-code", "email-code", "authenticator-code", "choose-mfa",
                            "new-password", "setup-mfa", "setup-authenticator", "setup-email",
-                           "custom", "choose-method", "passkey")
+                           "custom", "choose-method", "passkey", "confirm-sign-up",
+                           "reset-password")
 
 
 def test_challenge_round_trips_through_a_record() -> None:

@@ -88,3 +88,23 @@ def test_a_refused_token_means_signed_out_not_wrong_credentials(operation: str, 
     # The same code means "that token is over" for a token operation: nobody typed anything.
     error = translate(operation, code, "User does not exist.", 400)
     assert error.code == "not_signed_in"
+
+
+@pytest.mark.parametrize(("code", "message", "expected", "field"), [
+    ("NotAuthorizedException", "Incorrect username or password.", "incorrect_password",
+     "current_password"),
+    ("NotAuthorizedException", "Access Token has been revoked", "not_signed_in", None),
+    ("NotAuthorizedException", "User is disabled.", "not_signed_in", None),
+    ("UserNotFoundException", "User does not exist.", "not_signed_in", None),
+    ("NotAuthorizedException", "Password attempts exceeded", "rate_limited", None),
+    ("LimitExceededException", "Attempt limit exceeded, please try after some time.",
+     "rate_limited", None),
+    ("InvalidPasswordException", "Password did not conform with policy: Password not long "
+     "enough", "invalid_password", "new_password"),
+])
+def test_change_password_refusals(code: str, message: str, expected: str,
+                                  field: str | None) -> None:
+    """ChangePassword: a wrong previous password is what was typed (400 on its field), not a
+    failed sign-in; a refused token is the session's end."""
+    error = translate("change_password", code, message, 400)
+    assert (error.code, error.field) == (expected, field)

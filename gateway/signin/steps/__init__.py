@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from gateway.errors import UnsupportedChallenge
 from gateway.signin.model import Challenge, ChallengeName, Prompt
 from gateway.signin.protocol import StepHandler
+from gateway.signin.steps.account import ConfirmForgotPassword, ConfirmSignUp
 from gateway.signin.steps.codes import OneTimeCode
 from gateway.signin.steps.custom import CustomChallenge
 from gateway.signin.steps.devices import DeviceSrp
@@ -33,6 +34,8 @@ _HANDLERS: tuple[StepHandler, ...] = (
     CustomChallenge(),
     SelectChallenge(),
     Passkey(),
+    ConfirmSignUp(),
+    ConfirmForgotPassword(),
 )
 
 HANDLERS: Mapping[ChallengeName, StepHandler] = {

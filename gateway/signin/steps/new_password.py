@@ -17,6 +17,9 @@ def required_attributes(challenge: Challenge) -> list[str]:
     return [name.removeprefix("userAttributes.") for name in names]
 
 
+
+NEW_PASSWORD_FIELD = Field("new_password", "new_password", max_length=forms.MAX_PASSWORD)
+
 class NewPasswordRequired:
     challenges = (ChallengeName.NEW_PASSWORD_REQUIRED,)
     forms = ("new-password",)
@@ -29,7 +32,7 @@ class NewPasswordRequired:
             Field(name, "email" if name == "email" else "text", max_length=forms.MAX_ATTRIBUTE)
             for name in required_attributes(challenge)
         )
-        new_password = Field("new_password", "new_password", max_length=forms.MAX_PASSWORD)
+        new_password = NEW_PASSWORD_FIELD
         return Prompt(challenge.name, "new-password", (new_password, *attributes),
                       {"required_attributes": [a.name for a in attributes]})
 
