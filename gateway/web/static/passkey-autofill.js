@@ -8,29 +8,7 @@
   if (!form || !window.PublicKeyCredential ||
       !PublicKeyCredential.isConditionalMediationAvailable) { return; }
 
-  function bytes(base64url) {
-    var base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
-    var binary = atob(base64 + "===".slice((base64.length + 3) % 4));
-    return Uint8Array.from(binary, function (c) { return c.charCodeAt(0); }).buffer;
-  }
-  function base64url(buffer) {
-    var binary = String.fromCharCode.apply(null, new Uint8Array(buffer));
-    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-  function asJSON(credential) {
-    if (typeof credential.toJSON === "function") { return credential.toJSON(); }
-    var response = credential.response;
-    return {
-      id: credential.id, rawId: base64url(credential.rawId), type: credential.type,
-      clientExtensionResults: credential.getClientExtensionResults(),
-      response: {
-        clientDataJSON: base64url(response.clientDataJSON),
-        authenticatorData: base64url(response.authenticatorData),
-        signature: base64url(response.signature),
-        userHandle: response.userHandle ? base64url(response.userHandle) : undefined
-      }
-    };
-  }
+  var webauthn = window.GatewayWebAuthn;
   function post(fields) {  // an ordinary form post, so the answer is a page as ever
     var target = document.createElement("form");
     target.method = "post";
@@ -58,17 +36,11 @@
     // The sign-in in progress is now the passkey's: the form's token follows it, so a name
     // typed instead still submits (and starts afresh).
     form.querySelector("input[name=csrf]").value = answer.csrf;
-    var options = answer.options;
-    var publicKey = Object.assign({}, options, {
-      challenge: bytes(options.challenge),
-      allowCredentials: (options.allowCredentials || []).map(function (c) {
-        return Object.assign({}, c, { id: bytes(c.id) });
-      })
-    });
+    var publicKey = webauthn.requestOptions(answer.options);
     return navigator.credentials.get({ mediation: "conditional", publicKey: publicKey })
       .then(function (credential) {
         post({ csrf: answer.csrf, challenge: "WEB_AUTHN",
-               credential: JSON.stringify(asJSON(credential)) });
+               credential: JSON.stringify(webauthn.asJSON(credential)) });
       });
   }).catch(function () { /* autofill is a convenience: the form works without it */ });
 })();

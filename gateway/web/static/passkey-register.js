@@ -8,29 +8,7 @@
   if (!button) { return; }
   var headers = { "X-CSRF": "1", "Content-Type": "application/json" };
 
-  function bytes(base64url) {
-    var base64 = base64url.replace(/-/g, "+").replace(/_/g, "/");
-    var binary = atob(base64 + "===".slice((base64.length + 3) % 4));
-    return Uint8Array.from(binary, function (c) { return c.charCodeAt(0); }).buffer;
-  }
-  function base64url(buffer) {
-    var binary = String.fromCharCode.apply(null, new Uint8Array(buffer));
-    return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-  function asJSON(credential) {
-    if (typeof credential.toJSON === "function") { return credential.toJSON(); }
-    var response = credential.response;
-    return {
-      id: credential.id, rawId: base64url(credential.rawId), type: credential.type,
-      authenticatorAttachment: credential.authenticatorAttachment || undefined,
-      clientExtensionResults: credential.getClientExtensionResults(),
-      response: {
-        clientDataJSON: base64url(response.clientDataJSON),
-        attestationObject: base64url(response.attestationObject),
-        transports: response.getTransports ? response.getTransports() : []
-      }
-    };
-  }
+  var webauthn = window.GatewayWebAuthn;
   function say(which) {
     status.textContent = status.dataset[which];
     status.hidden = false;
@@ -50,17 +28,10 @@
     if (button.getAttribute("aria-disabled")) { return; }
     button.setAttribute("aria-disabled", "true");
     post("/auth/passkeys/options", {}).then(function (answer) {
-      var options = answer.options;
-      var publicKey = Object.assign({}, options, {
-        challenge: bytes(options.challenge),
-        user: Object.assign({}, options.user, { id: bytes(options.user.id) }),
-        excludeCredentials: (options.excludeCredentials || []).map(function (c) {
-          return Object.assign({}, c, { id: bytes(c.id) });
-        })
-      });
+      var publicKey = webauthn.creationOptions(answer.options);
       return navigator.credentials.create({ publicKey: publicKey });
     }).then(function (credential) {
-      return post("/auth/passkeys", { credential: asJSON(credential) });
+      return post("/auth/passkeys", { credential: webauthn.asJSON(credential) });
     }).then(function () {
       window.location.assign("/account/passkeys?notice=passkey_added");
     }).catch(function () { say("failed"); });
