@@ -49,7 +49,7 @@ from gateway.session.sessions import Sessions
 from gateway.signin.journey import Journeys
 from gateway.signin.runner import Rules, SignIn
 from gateway.store import Store, connect
-from gateway.web import account, api, health, hosted, passkeys
+from gateway.web import account, account_devices, account_mfa, api, health, hosted, passkeys
 from gateway.web.bodies import whole_bodies
 from gateway.web.cors import cors_headers, preflights
 from gateway.web.fetch_metadata import same_origin_writes
@@ -235,5 +235,8 @@ def create_app(
     if settings.cognito.public_origin is not None:  # passkeys are in use: their page
         app.add_routes(passkeys.page_routes)
     app.add_routes(account.page_routes)  # /account, /account/password
+    if settings.accounts.deletion:  # "Delete my account" only when the deployer offers it
+        app.add_routes(account.delete_page_routes)
+    app.add_routes([*account_devices.page_routes, *account_mfa.page_routes])  # their pages
     app.router.add_static("/static/", STATIC_DIR)
     return app

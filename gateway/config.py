@@ -410,13 +410,28 @@ class AccountSettings(_Section):
     sign_up_attributes: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
         default=("email",), validation_alias="GATEWAY_SIGN_UP_ATTRIBUTES"
     )
+    # The attributes the profile page shows and lets the person change (UpdateUserAttributes).
+    editable_attributes: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
+        default=("name",), validation_alias="GATEWAY_EDITABLE_ATTRIBUTES"
+    )
+    # "Delete my account" (DeleteUser) on the account pages. Off unless the deployer says so.
+    deletion: Flag = Field(default=False, validation_alias="GATEWAY_ACCOUNT_DELETION")
 
-    @field_validator("sign_up_attributes")
+    @field_validator("sign_up_attributes", "editable_attributes")
     @classmethod
     def _attribute_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for name in value:
             if not re.fullmatch(r"[a-z_:]{1,64}", name):
                 raise ValueError(f": {name!r} is not an attribute name like email or name")
+        return value
+
+    @field_validator("editable_attributes")
+    @classmethod
+    def _writable(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Cognito sets these itself; no person may write them.
+        for name in value:
+            if name in {"sub", "username", "updated_at"} or name.endswith("_verified"):
+                raise ValueError(f": {name!r} cannot be changed by the person")
         return value
 
 
@@ -439,6 +454,27 @@ class DeviceSettings(_Section):
             value = value.strip().lower()
         if value not in REMEMBER_MODES:
             raise ValueError(f"must be one of {', '.join(REMEMBER_MODES)}")
+        return value
+
+
+MFA_METHODS: Final = ("SOFTWARE_TOKEN_MFA", "SMS_MFA", "EMAIL_OTP")
+
+
+class MfaSettings(_Section):
+    """The MFA methods the pool offers, which the gateway cannot read (DescribeUserPool needs
+    AWS credentials): what the account area lets a person turn on. A method the pool does not
+    offer is refused by Cognito all the same."""
+
+    methods: Annotated[tuple[str, ...], BeforeValidator(_comma_list)] = Field(
+        default=MFA_METHODS, validation_alias="GATEWAY_MFA_METHODS"
+    )
+
+    @field_validator("methods")
+    @classmethod
+    def _known_methods(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if name not in MFA_METHODS:
+                raise ValueError(f": {name!r} is not one of {', '.join(MFA_METHODS)}")
         return value
 
 
@@ -670,6 +706,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     existence: ExistenceSettings = ExistenceSettings()
     devices: DeviceSettings = DeviceSettings()
+    mfa: MfaSettings = MfaSettings()
     accounts: AccountSettings = AccountSettings()
     relay: RelaySettings = RelaySettings()
     branding: BrandingSettings = BrandingSettings()

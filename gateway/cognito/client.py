@@ -36,12 +36,18 @@ from botocore.exceptions import (
 )
 from types_aiobotocore_cognito_idp.type_defs import (
     AnalyticsMetadataTypeTypeDef,
+    CodeDeliveryDetailsTypeTypeDef,
+    DeviceTypeTypeDef,
     GetTokensFromRefreshTokenRequestTypeDef,
+    GetUserAttributeVerificationCodeRequestTypeDef,
     InitiateAuthRequestTypeDef,
     InitiateAuthResponseTypeDef,
+    ListDevicesRequestTypeDef,
     ListWebAuthnCredentialsRequestTypeDef,
     RespondToAuthChallengeRequestTypeDef,
     RespondToAuthChallengeResponseTypeDef,
+    SetUserMFAPreferenceRequestTypeDef,
+    UpdateUserAttributesRequestTypeDef,
     UserContextDataTypeTypeDef,
     WebAuthnCredentialDescriptionTypeDef,
 )
@@ -232,6 +238,49 @@ class Cognito:
             await self._client.change_password(
                 AccessToken=access_token, PreviousPassword=previous, ProposedPassword=proposed)
 
+    # --- the profile of the signed-in person --------------------------------------------
+
+    async def user_attributes(self, access_token: str) -> dict[str, str]:
+        """GetUser: the person's attributes, by name (``email_verified`` as ``"true"``)."""
+        async with _translated("get_user"):
+            reply = await self._client.get_user(AccessToken=access_token)
+        return {item["Name"]: item.get("Value", "") for item in reply.get("UserAttributes", [])}
+
+    async def update_user_attributes(
+        self, access_token: str, attributes: Mapping[str, str]
+    ) -> list[CodeDelivery]:
+        """UpdateUserAttributes; the codes Cognito sent to verify a changed email / phone."""
+        request: UpdateUserAttributesRequestTypeDef = {
+            "AccessToken": access_token,
+            "UserAttributes": [{"Name": name, "Value": value}
+                               for name, value in attributes.items()]}
+        if "ClientMetadata" in self._fixed:
+            request["ClientMetadata"] = self._fixed["ClientMetadata"]
+        async with _translated("update_user_attributes"):
+            reply = await self._client.update_user_attributes(**request)
+        return [CodeDelivery.read(item) for item in reply.get("CodeDeliveryDetailsList", [])]
+
+    async def verify_user_attribute(self, access_token: str, name: str, code: str) -> None:
+        """VerifyUserAttribute: a wrong code raises InvalidCode (field code)."""
+        async with _translated("verify_user_attribute"):
+            await self._client.verify_user_attribute(
+                AccessToken=access_token, AttributeName=name, Code=code)
+
+    async def attribute_verification_code(self, access_token: str, name: str) -> CodeDelivery:
+        """GetUserAttributeVerificationCode: a new code to the pending (else current) value."""
+        request: GetUserAttributeVerificationCodeRequestTypeDef = {
+            "AccessToken": access_token, "AttributeName": name}
+        if "ClientMetadata" in self._fixed:
+            request["ClientMetadata"] = self._fixed["ClientMetadata"]
+        async with _translated("get_user_attribute_verification_code"):
+            reply = await self._client.get_user_attribute_verification_code(**request)
+        return CodeDelivery.read(reply.get("CodeDeliveryDetails", {}), name)
+
+    async def delete_user(self, access_token: str) -> None:
+        """DeleteUser: the person's account is gone, every token of theirs revoked."""
+        async with _translated("delete_user"):
+            await self._client.delete_user(AccessToken=access_token)
+
     async def account_call(
         self, operation: str, username: str, parameters: Mapping[str, Any],
         context: RequestContext,
@@ -322,6 +371,118 @@ class Cognito:
         async with _translated("delete_web_authn_credential"):
             await self._client.delete_web_authn_credential(
                 AccessToken=access_token, CredentialId=credential_id)
+
+
+    # --- remembered devices of the signed-in person ----------------------------------------
+
+    async def devices(self, access_token: str) -> list[RememberedDevice]:
+        """Every device Cognito tracks for the person (ListDevices, page by page)."""
+        found: list[RememberedDevice] = []
+        request: ListDevicesRequestTypeDef = {"AccessToken": access_token, "Limit": 60}
+        while True:
+            async with _translated("list_devices"):
+                reply = await self._client.list_devices(**request)
+            found += [RememberedDevice.from_type(item) for item in reply.get("Devices", [])]
+            if not reply.get("PaginationToken"):
+                return found
+            request["PaginationToken"] = reply["PaginationToken"]
+
+    async def forget_device(self, access_token: str, device_key: str) -> None:
+        """ForgetDevice: an unknown key (or another person's) is NotFound."""
+        async with _translated("forget_device"):
+            await self._client.forget_device(AccessToken=access_token, DeviceKey=device_key)
+
+    # --- MFA settings of the signed-in person -------------------------------------------------
+
+    async def mfa_settings(self, access_token: str) -> MfaSettings:
+        """GetUser's UserMFASettingList and PreferredMfaSetting, and which delivery attributes
+        (email, phone_number) the person has."""
+        async with _translated("get_user"):
+            reply = await self._client.get_user(AccessToken=access_token)
+        attributes = {a["Name"] for a in reply.get("UserAttributes", []) if a.get("Value")}
+        return MfaSettings(enabled=tuple(reply.get("UserMFASettingList") or ()),
+                           preferred=reply.get("PreferredMfaSetting") or None,
+                           has_email="email" in attributes,
+                           has_phone="phone_number" in attributes)
+
+    async def set_mfa_preference(self, access_token: str, method: str, *, enabled: bool,
+                                 preferred: bool) -> None:
+        """SetUserMFAPreference for one method (SOFTWARE_TOKEN_MFA, SMS_MFA, EMAIL_OTP)."""
+        member = _MFA_MEMBERS.get(method)
+        if member is None:
+            raise errors.InvalidRequest(f"not an MFA method: {method}", field="method")
+        request: SetUserMFAPreferenceRequestTypeDef = {"AccessToken": access_token}
+        request[member] = {"Enabled": enabled, "PreferredMfa": preferred}  # type: ignore[literal-required]
+        async with _translated("set_user_mfa_preference"):
+            await self._client.set_user_mfa_preference(**request)
+
+    async def add_authenticator(self, access_token: str) -> str:
+        """AssociateSoftwareToken with the access token: the new secret (pending until
+        verified; a second call replaces it)."""
+        async with _translated("associate_software_token"):
+            reply = await self._client.associate_software_token(AccessToken=access_token)
+        secret = reply.get("SecretCode")
+        if not secret:
+            raise errors.UpstreamProtocolError("AssociateSoftwareToken answered without a secret")
+        return secret
+
+    async def verify_authenticator(self, access_token: str, code: str) -> None:
+        """VerifySoftwareToken with the access token; a wrong code is InvalidCode."""
+        async with _translated("verify_software_token"):
+            reply = await self._client.verify_software_token(
+                AccessToken=access_token, UserCode=code, FriendlyDeviceName="Authenticator")
+        if reply.get("Status") != "SUCCESS":
+            raise errors.InvalidCode("VerifySoftwareToken status ERROR", field="code")
+
+
+# SetUserMFAPreference's member for each method, by the name GetUser lists it under.
+_MFA_MEMBERS = {"SOFTWARE_TOKEN_MFA": "SoftwareTokenMfaSettings", "SMS_MFA": "SMSMfaSettings",
+                "EMAIL_OTP": "EmailMfaSettings"}
+
+
+@dataclass(frozen=True, slots=True)
+class RememberedDevice:
+    """One device Cognito tracks for the person, as the account area lists it."""
+
+    key: str
+    name: str | None
+    last_used_at: int | None  # Unix seconds
+    remembered: bool
+
+    @classmethod
+    def from_type(cls, item: DeviceTypeTypeDef) -> RememberedDevice:
+        attributes = {a["Name"]: a.get("Value") for a in item.get("DeviceAttributes", [])}
+        used = item.get("DeviceLastAuthenticatedDate") or item.get("DeviceCreateDate")
+        return cls(
+            key=item.get("DeviceKey", ""),
+            name=attributes.get("device_name") or None,
+            last_used_at=int(used.timestamp()) if used is not None else None,
+            remembered=attributes.get("dev:device_remembered_status") == "remembered",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MfaSettings:
+    """The person's MFA methods as GetUser shows them."""
+
+    enabled: tuple[str, ...]
+    preferred: str | None
+    has_email: bool
+    has_phone: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CodeDelivery:
+    """Where Cognito sent a verification code: the attribute, EMAIL / SMS, the masked address."""
+
+    attribute: str
+    medium: str | None
+    destination: str | None
+
+    @classmethod
+    def read(cls, item: CodeDeliveryDetailsTypeTypeDef, attribute: str = "") -> CodeDelivery:
+        return cls(attribute=item.get("AttributeName") or attribute,
+                   medium=item.get("DeliveryMedium"), destination=item.get("Destination"))
 
 
 @dataclass(frozen=True, slots=True)

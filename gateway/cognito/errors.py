@@ -26,7 +26,9 @@ _MISCONFIGURED = frozenset({
 TOKEN_OPERATIONS = frozenset({
     "revoke_token", "global_sign_out", "get_user", "start_web_authn_registration",
     "complete_web_authn_registration", "list_web_authn_credentials",
-    "delete_web_authn_credential",
+    "delete_web_authn_credential", "list_devices", "forget_device", "set_user_mfa_preference",
+    "update_user_attributes", "verify_user_attribute", "get_user_attribute_verification_code",
+    "delete_user",
 })
 # Passkey registration refused: by the passkey (the person may try another), or by a pool that
 # is not set up for this site (the deployment's to fix).
@@ -59,6 +61,11 @@ def translate(operation: str, code: str, message: str, status: int) -> errors.Ga
         refused = _change_refused(code, message, reason)
         if refused is not None:
             return refused
+    if (operation == "update_user_attributes" and code == "NotAuthorizedException"
+            and "attribute" in message.lower()):
+        # "A client attempted to write unauthorized attribute": the app client's write
+        # attributes leave out one of GATEWAY_EDITABLE_ATTRIBUTES.
+        return errors.Misconfigured(f"{reason}: check GATEWAY_EDITABLE_ATTRIBUTES")
     if operation in TOKEN_OPERATIONS and code in {"NotAuthorizedException",
                                                   "UserNotFoundException"}:
         return errors.NotSignedIn(f"{reason}: token refused")
@@ -75,6 +82,13 @@ def translate(operation: str, code: str, message: str, status: int) -> errors.Ga
     if operation in REFRESH_OPERATIONS and code == "InvalidParameterException":
         # A rotating client asked with REFRESH_TOKEN_AUTH (or the reverse): our configuration.
         return errors.Misconfigured(f"{reason}: check GATEWAY_REFRESH_TOKEN_ROTATION")
+    if operation == "forget_device" and code in {"ResourceNotFoundException",
+                                                 "InvalidParameterException"}:
+        return errors.NotFound(f"{reason}: no such device of this person")
+    if operation == "set_user_mfa_preference" and code == "InvalidParameterException":
+        # The method cannot be turned on for this person (no verified authenticator, no phone
+        # number, a method the pool does not offer).
+        return errors.InvalidRequest(reason, field="method")
     if code in _PASSKEY_REFUSED:
         return errors.PasskeyRefused(reason, field="credential")
     if code in _PASSKEY_MISCONFIGURED:

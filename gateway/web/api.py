@@ -239,6 +239,9 @@ def api_app(*, guard: Middleware, bodies: Middleware) -> web.Application:
     from gateway.web import account  # here, not at the top: it imports the pages face
 
     app.add_routes(account.api_routes)
+    from gateway.web import account_devices, account_mfa  # the same: they import the pages face
+
+    app.add_routes([*account_devices.api_routes, *account_mfa.api_routes])
     return app
 
 

@@ -35,7 +35,8 @@ routes = web.RouteTableDef()
 STEP_PATH = "/login/{step:" + "|".join(re.escape(form) for form in steps.FORMS) + "}"
 
 # Notices a redirect may ask the login page to show when no flow record carries one.
-_URL_NOTICES = frozenset({"signed_out", "signed_out_everywhere", "flow_expired"})
+_URL_NOTICES = frozenset({"signed_out", "signed_out_everywhere", "flow_expired",
+                          "account_deleted"})
 
 
 def _see_other(location: str) -> web.Response:

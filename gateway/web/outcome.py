@@ -55,6 +55,11 @@ async def write(request: web.Request, response: web.StreamResponse, outcome: Out
                 set_known(request, response, typed)
 
 
+def forgot_device(request: web.Request, response: web.StreamResponse) -> None:
+    """This browser's remembered device was forgotten (the account area): its cookie goes."""
+    clear_device(request, response)
+
+
 def anchor_flow(request: web.Request, response: web.StreamResponse, ticket: Ticket) -> None:
     """The login form's ticket: it exists before any Redis record does, to bind the form's
     CSRF token to this browser (login CSRF) without letting page views create state."""
