@@ -85,6 +85,16 @@ GATEWAYS = [
         "GATEWAY_CLIENT_SECRET": "9demopasskeyclientsecret000000000000000000000000009",
         "GATEWAY_AUTH_FLOW": "USER_AUTH",
     },
+    {
+        "name": "sign-up pool (no users: create an account at /signup)",
+        "GATEWAY_USER_POOL_ID": "us-east-1_DemoSignUp1",
+        "GATEWAY_CLIENT_ID": "10demosignupclient00000010",
+        "GATEWAY_CLIENT_SECRET": "10demosignupclientsecret000000000000000000000000010",
+        "GATEWAY_AUTH_FLOW": "USER_AUTH",
+        "GATEWAY_SIGN_UP": "true",
+        "GATEWAY_ACCOUNT_DELETION": "true",
+        "GATEWAY_EDITABLE_ATTRIBUTES": "name,email",
+    },
 ]
 
 # (sign in as, password, what signing in as this user shows, index into GATEWAYS). One line per

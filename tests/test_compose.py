@@ -43,11 +43,11 @@ def test_the_stack_has_what_the_readme_promises() -> None:
     services = COMPOSE["services"]
     assert {"redis", "emulator", "demo-upstream"} <= set(services)
     # As scripts/dev: the demo pool, MFA required, remembered devices (ask, always), custom
-    # auth by code and by question, choice-based sign-in, on ports 8000-8006.
+    # auth by code and by question, choice-based sign-in, sign-up, on ports 8000-8007.
     gateways = gateway_services()
-    assert len(gateways) == 7
+    assert len(gateways) == 8
     assert sorted(g["ports"][0] for g in gateways.values()) == [
-        f"{port}:8000" for port in range(8000, 8007)]
+        f"{port}:8000" for port in range(8000, 8008)]
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no healthcheck"
         for dependency in service.get("depends_on", {}):

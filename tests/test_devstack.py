@@ -26,7 +26,7 @@ from tests.demo import DEMO_SEED
 from tests.servers import ROOT, free_port
 
 DEVSTACK = ROOT / "scripts" / "devstack.py"
-GATEWAY_COUNT = 7  # scripts/devstack.py's GATEWAYS: demo, MFA-required, devices ask / always,
+GATEWAY_COUNT = 8  # scripts/devstack.py's GATEWAYS: demo, MFA-required, devices ask / always,
 # custom auth by code / by question
 READY_LINE = "Ctrl-C stops everything."
 START_TIMEOUT = 90.0  # nine processes on a loaded two-core machine
