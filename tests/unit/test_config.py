@@ -111,15 +111,15 @@ REQUIRED = {
     "GATEWAY_USER_POOL_ID": "eu-west-2_AbCdEf123",
     "GATEWAY_CLIENT_ID": "1demogatewayclient00000001",
 }
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+CONFIGURATION = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
 UNSET = {"—", "none", "AWS"}  # documented as "nothing": the field's default is None or empty
 
 
 def documented_defaults() -> dict[str, str]:
-    """The README's configuration table: every variable and the default it promises. A row
+    """docs/configuration.md's table: every variable and the default it promises. A row
     may name several (``GATEWAY_IP_FAILURE_LIMIT`` / ``_WINDOW``, ``20`` / ``300``)."""
     documented = {}
-    for names, defaults in re.findall(r"^\| (`GATEWAY_[^|]*) \| ([^|]*) \|", README, re.M):
+    for names, defaults in re.findall(r"^\| (`GATEWAY_[^|]*) \| ([^|]*) \|", CONFIGURATION, re.M):
         first, *suffixes = re.findall(r"`(_?[A-Z_]+)`", names)
         stems = [first[:i] for i, char in enumerate(first) if char == "_"]
         variables = [first] + [
