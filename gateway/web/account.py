@@ -39,7 +39,6 @@ import hmac
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -62,13 +61,14 @@ from gateway.session.sessions import Listing, public_id, public_id_key
 from gateway.signin.steps.forms import MAX_PASSWORD
 from gateway.signin.steps.forms import code as typed_code
 from gateway.web import outcome
+from gateway.web.account_forms import no_members, posted, see_other, signed_in, when
 from gateway.web.hosted import sign_in_name
 from gateway.web.middleware import log_refusal
 from gateway.web.passkeys import PAGE as PASSKEYS_PAGE
 from gateway.web.passkeys import recent
 from gateway.web.password_rules import broken_rules
 from gateway.web.render import error_detail, error_message, page, with_retry_after
-from gateway.web.requests import read_form, read_json, text_field
+from gateway.web.requests import read_json, text_field
 from gateway.web.session_layer import Current, current_session
 
 log = logging.getLogger("gateway.account")
@@ -81,11 +81,6 @@ DELETE_PAGE = "/account/delete"
 _NOTICES = frozenset({"password_changed", "session_ended", "other_sessions_ended"})
 
 
-async def _signed_in(request: web.Request) -> Current:
-    current = await current_session(request)
-    if current is None:
-        raise errors.NotSignedIn("no session")
-    return current
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -161,16 +156,15 @@ async def _end_others(request: web.Request, current: Current) -> None:
 
 @api_routes.get("/account/sessions")
 async def list_sessions(request: web.Request) -> web.StreamResponse:
-    current = await _signed_in(request)
+    current = await signed_in(request)
     found = await _sessions(request, current)
     return web.json_response({"sessions": [view.to_json() for _, view in found]})
 
 
 @api_routes.delete("/account/sessions/{id}")
 async def end_session(request: web.Request) -> web.StreamResponse:
-    if request.body_exists:
-        await read_json(request)  # no members, but a body must still be JSON
-    current = await _signed_in(request)
+    await no_members(request)
+    current = await signed_in(request)
     session_id = await _find(request, current, request.match_info["id"])
     if session_id is None:
         raise errors.NotFound("no such session of this person")
@@ -181,9 +175,8 @@ async def end_session(request: web.Request) -> web.StreamResponse:
 
 @api_routes.post("/account/sessions/sign-out-others")
 async def sign_out_others(request: web.Request) -> web.StreamResponse:
-    if request.body_exists:
-        await read_json(request)
-    current = await _signed_in(request)
+    await no_members(request)
+    current = await signed_in(request)
     await _end_others(request, current)
     return web.Response(status=204)
 
@@ -230,7 +223,7 @@ async def _change_password(request: web.Request, current: Current, typed: dict[s
 
 @api_routes.post("/account/password")
 async def change_password(request: web.Request) -> web.StreamResponse:
-    current = await _signed_in(request)
+    current = await signed_in(request)
     await _change_password(request, current, await read_json(request))
     return web.Response(status=204)
 
@@ -238,25 +231,10 @@ async def change_password(request: web.Request) -> web.StreamResponse:
 # --- the pages --------------------------------------------------------------------------------
 
 
-def _see_other(location: str) -> web.Response:
-    return web.Response(status=303, headers={"Location": location})
 
 
-async def _posted(request: web.Request) -> tuple[dict[str, str], Current]:
-    """A form of the account pages: the signed-in session and the form's token bound to it."""
-    form = await read_form(request)
-    current = await current_session(request)
-    if current is None or not request[ROOT_APP][SIGNING].check_csrf(form.get("csrf"),
-                                                                    current.ticket):
-        raise errors.CsrfFailed("account form without the page's token")
-    return form, current
 
 
-def _when(seconds: int | None) -> dict[str, str] | None:
-    if seconds is None:
-        return None
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return {"iso": moment.isoformat(), "text": moment.strftime("%Y-%m-%d %H:%M UTC")}
 
 
 def _shown(request: web.Request, view: SessionView) -> dict[str, Any]:
@@ -265,15 +243,15 @@ def _shown(request: web.Request, view: SessionView) -> dict[str, Any]:
         name = t("page.account.session.browser_on", browser=view.browser, system=view.system)
     else:
         name = view.browser or view.system or t("page.account.session.unknown")
-    return {"view": view, "label": name, "started": _when(view.started_at),
-            "seen": _when(view.last_seen_at)}
+    return {"view": view, "label": name, "started": when(view.started_at),
+            "seen": when(view.last_seen_at)}
 
 
 @page_routes.get(PAGE)
 async def account_page(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
-        return _see_other(f"/login?return_to={PAGE}")
+        return see_other(f"/login?return_to={PAGE}")
     user = current.session.user
     username = sign_in_name(user)
     notice = request.query.get("notice")
@@ -295,12 +273,12 @@ async def account_page(request: web.Request) -> web.StreamResponse:
 
 @page_routes.post(PAGE + "/sessions/{id}/end")
 async def end_from_page(request: web.Request) -> web.StreamResponse:
-    _, current = await _posted(request)
+    _, current = await posted(request)
     session_id = await _find(request, current, request.match_info["id"])
     # Gone already (a double click, timed out, or not this person's): nothing to end.
     if session_id is None:
-        return _see_other(f"{PAGE}?notice=session_ended")
-    response = _see_other(f"{PAGE}?notice=session_ended")
+        return see_other(f"{PAGE}?notice=session_ended")
+    response = see_other(f"{PAGE}?notice=session_ended")
     if await _end(request, response, current, session_id):
         response.headers["Location"] = "/login?notice=signed_out"
     return response
@@ -308,9 +286,9 @@ async def end_from_page(request: web.Request) -> web.StreamResponse:
 
 @page_routes.post(PAGE + "/sessions/sign-out-others")
 async def sign_out_others_from_page(request: web.Request) -> web.StreamResponse:
-    _, current = await _posted(request)
+    _, current = await posted(request)
     await _end_others(request, current)
-    return _see_other(f"{PAGE}?notice=other_sessions_ended")
+    return see_other(f"{PAGE}?notice=other_sessions_ended")
 
 
 def _password_form(request: web.Request, current: Current,
@@ -346,19 +324,19 @@ def _password_form(request: web.Request, current: Current,
 async def password_page(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
-        return _see_other(f"/login?return_to={PASSWORD_PAGE}")
+        return see_other(f"/login?return_to={PASSWORD_PAGE}")
     return _password_form(request, current)
 
 
 @page_routes.post(PASSWORD_PAGE)
 async def password_submit(request: web.Request) -> web.StreamResponse:
-    form, current = await _posted(request)
+    form, current = await posted(request)
     try:
         await _change_password(request, current, form)
     except errors.GatewayError as error:
         log_refusal(request, error)
         return _password_form(request, current, error, form)
-    return _see_other(f"{PAGE}?notice=password_changed")
+    return see_other(f"{PAGE}?notice=password_changed")
 
 
 # --- profile ----------------------------------------------------------------------------------
@@ -455,14 +433,14 @@ async def _resend(request: web.Request, current: Current, body: dict[str, Any]
 
 @api_routes.get("/account/profile")
 async def get_profile(request: web.Request) -> web.StreamResponse:
-    current = await _signed_in(request)
+    current = await signed_in(request)
     return web.json_response((await _profile(request, current)).to_json())
 
 
 @api_routes.post("/account/profile")
 async def update_profile(request: web.Request) -> web.StreamResponse:
     body = await read_json(request)
-    current = await _signed_in(request)
+    current = await signed_in(request)
     given = body.get("attributes")
     if not isinstance(given, dict):
         raise errors.InvalidRequest("attributes must be an object", field="attributes")
@@ -476,7 +454,7 @@ async def update_profile(request: web.Request) -> web.StreamResponse:
 @api_routes.post("/account/verify")
 async def verify_attribute(request: web.Request) -> web.StreamResponse:
     body = await read_json(request)
-    current = await _signed_in(request)
+    current = await signed_in(request)
     await _verify(request, current, body)
     return web.Response(status=204)
 
@@ -484,7 +462,7 @@ async def verify_attribute(request: web.Request) -> web.StreamResponse:
 @api_routes.post("/account/verify/resend")
 async def resend_verification(request: web.Request) -> web.StreamResponse:
     body = await read_json(request)
-    current = await _signed_in(request)
+    current = await signed_in(request)
     return web.json_response(_verification(await _resend(request, current, body)))
 
 
@@ -523,7 +501,7 @@ def _profile_form(request: web.Request, current: Current, profile: Profile, *,
 async def profile_page(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
-        return _see_other(f"/login?return_to={PROFILE_PAGE}")
+        return see_other(f"/login?return_to={PROFILE_PAGE}")
     verify = request.query.get("verify")
     return _profile_form(request, current, await _profile(request, current),
                          verify=verify if verify in VERIFIED else None,
@@ -532,7 +510,7 @@ async def profile_page(request: web.Request) -> web.StreamResponse:
 
 @page_routes.post(PROFILE_PAGE)
 async def profile_submit(request: web.Request) -> web.StreamResponse:
-    form, current = await _posted(request)
+    form, current = await posted(request)
     given = {name: form[name] for name in _editable(request) if name in form}
     try:
         delivery = await _update_profile(request, current, given)
@@ -541,13 +519,13 @@ async def profile_submit(request: web.Request) -> web.StreamResponse:
         return _profile_form(request, current, await _profile(request, current),
                              error=error, typed=form)
     if delivery is not None:
-        return _see_other(f"{PROFILE_PAGE}?verify={delivery.attribute}")
-    return _see_other(f"{PROFILE_PAGE}?notice=profile_updated")
+        return see_other(f"{PROFILE_PAGE}?verify={delivery.attribute}")
+    return see_other(f"{PROFILE_PAGE}?notice=profile_updated")
 
 
 @page_routes.post(PROFILE_PAGE + "/verify")
 async def verify_submit(request: web.Request) -> web.StreamResponse:
-    form, current = await _posted(request)
+    form, current = await posted(request)
     try:
         await _verify(request, current, form)
     except errors.GatewayError as error:
@@ -555,12 +533,12 @@ async def verify_submit(request: web.Request) -> web.StreamResponse:
         attribute = form.get("attribute")
         return _profile_form(request, current, await _profile(request, current),
                              verify=attribute if attribute in VERIFIED else None, error=error)
-    return _see_other(f"{PROFILE_PAGE}?notice=attribute_verified")
+    return see_other(f"{PROFILE_PAGE}?notice=attribute_verified")
 
 
 @page_routes.post(PROFILE_PAGE + "/verify/resend")
 async def resend_submit(request: web.Request) -> web.StreamResponse:
-    form, current = await _posted(request)
+    form, current = await posted(request)
     try:
         delivery = await _resend(request, current, form)
     except errors.GatewayError as error:
@@ -568,7 +546,7 @@ async def resend_submit(request: web.Request) -> web.StreamResponse:
         attribute = form.get("attribute")
         return _profile_form(request, current, await _profile(request, current),
                              verify=attribute if attribute in VERIFIED else None, error=error)
-    return _see_other(f"{PROFILE_PAGE}?verify={delivery.attribute}&notice=code_sent")
+    return see_other(f"{PROFILE_PAGE}?verify={delivery.attribute}&notice=code_sent")
 
 
 # --- deleting the account ---------------------------------------------------------------------
@@ -598,7 +576,7 @@ async def delete_account(request: web.Request) -> web.StreamResponse:
     body = await read_json(request)
     if not request[ROOT_APP][SETTINGS].accounts.deletion:
         raise errors.NotFound("account deletion is off")
-    current = await _signed_in(request)
+    current = await signed_in(request)
     response = web.Response(status=204)
     await _delete_account(request, response, current,
                           text_field(body, "confirm", required=False))
@@ -630,14 +608,14 @@ def _delete_form(request: web.Request, current: Current,
 async def delete_page(request: web.Request) -> web.StreamResponse:
     current = await current_session(request)
     if current is None:
-        return _see_other(f"/login?return_to={DELETE_PAGE}")
+        return see_other(f"/login?return_to={DELETE_PAGE}")
     return _delete_form(request, current)
 
 
 @delete_page_routes.post(DELETE_PAGE)
 async def delete_submit(request: web.Request) -> web.StreamResponse:
-    form, current = await _posted(request)
-    response = _see_other("/login?notice=account_deleted")
+    form, current = await posted(request)
+    response = see_other("/login?notice=account_deleted")
     try:
         await _delete_account(request, response, current, form.get("confirm"))
     except errors.GatewayError as error:

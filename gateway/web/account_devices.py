@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -27,10 +26,10 @@ from gateway import errors
 from gateway.cognito.client import RememberedDevice
 from gateway.keys import COGNITO, ROOT_APP, SIGNING, TRANSLATOR
 from gateway.web import outcome
+from gateway.web.account_forms import no_members, posted, see_other, signed_in, when
 from gateway.web.cookies import read_device
 from gateway.web.passkeys import recent
 from gateway.web.render import page
-from gateway.web.requests import read_form, read_json
 from gateway.web.session_layer import Current, current_session
 
 log = logging.getLogger("gateway.account")
@@ -39,42 +38,6 @@ page_routes = web.RouteTableDef()
 PAGE = "/account/devices"
 _NOTICES = frozenset({"device_forgotten", "devices_forgotten"})
 _DEVICE_KEY = re.compile(r"[\w-]+_[0-9a-f-]+", re.ASCII)
-
-
-# --- shared by the account area's own modules ---------------------------------------------------
-
-
-async def signed_in(request: web.Request) -> Current:
-    current = await current_session(request)
-    if current is None:
-        raise errors.NotSignedIn("no session")
-    return current
-
-
-async def posted(request: web.Request) -> tuple[dict[str, str], Current]:
-    """A form of an account page: the signed-in session and the form's token bound to it."""
-    form = await read_form(request)
-    current = await current_session(request)
-    if current is None or not request[ROOT_APP][SIGNING].check_csrf(form.get("csrf"),
-                                                                    current.ticket):
-        raise errors.CsrfFailed("account form without the page's token")
-    return form, current
-
-
-async def no_members(request: web.Request) -> None:
-    if request.body_exists:
-        await read_json(request)  # no members, but a body must still be JSON
-
-
-def see_other(location: str) -> web.Response:
-    return web.Response(status=303, headers={"Location": location})
-
-
-def when(seconds: int | None) -> dict[str, str] | None:
-    if seconds is None:
-        return None
-    moment = datetime.fromtimestamp(seconds, UTC)
-    return {"iso": moment.isoformat(), "text": moment.strftime("%Y-%m-%d %H:%M UTC")}
 
 
 # --- devices --------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from gateway import errors
 from gateway.cognito.client import MfaSettings
 from gateway.keys import COGNITO, REQUEST_ID, ROOT_APP, SETTINGS, SIGNING, TRANSLATOR
 from gateway.signin.steps.forms import code as code_answer
-from gateway.web.account_devices import posted, see_other, signed_in
+from gateway.web.account_forms import posted, see_other, signed_in
 from gateway.web.hosted import sign_in_name
 from gateway.web.middleware import log_refusal
 from gateway.web.passkeys import recent

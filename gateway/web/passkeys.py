@@ -21,6 +21,7 @@ from aiohttp import web
 
 from gateway import errors
 from gateway.keys import COGNITO, ROOT_APP, SETTINGS, SIGNING
+from gateway.web.account_forms import no_members, signed_in
 from gateway.web.render import page
 from gateway.web.requests import read_form, read_json
 from gateway.web.session_layer import Current, current_session
@@ -31,11 +32,6 @@ PAGE = "/account/passkeys"
 MAX_CREDENTIAL = 65536
 
 
-async def _signed_in(request: web.Request) -> Current:
-    current = await current_session(request)
-    if current is None:
-        raise errors.NotSignedIn("no session")
-    return current
 
 
 def recent(request: web.Request, current: Current) -> bool:
@@ -64,16 +60,15 @@ def _registration(body: dict[str, Any]) -> dict[str, Any]:
 
 @api_routes.get("/passkeys")
 async def list_passkeys(request: web.Request) -> web.StreamResponse:
-    current = await _signed_in(request)
+    current = await signed_in(request)
     found = await request[ROOT_APP][COGNITO].passkeys(current.session.access_token)
     return web.json_response({"passkeys": [p.to_json() for p in found]})
 
 
 @api_routes.post("/passkeys/options")
 async def creation_options(request: web.Request) -> web.StreamResponse:
-    current = await _signed_in(request)
-    if request.body_exists:
-        await read_json(request)
+    current = await signed_in(request)
+    await no_members(request)
     if not recent(request, current):
         raise errors.ReauthenticationRequired("adding a passkey needs a recent sign-in")
     options = await request[ROOT_APP][COGNITO].passkey_creation_options(
@@ -83,7 +78,7 @@ async def creation_options(request: web.Request) -> web.StreamResponse:
 
 @api_routes.post("/passkeys")
 async def add_passkey(request: web.Request) -> web.StreamResponse:
-    current = await _signed_in(request)
+    current = await signed_in(request)
     credential = _registration(await read_json(request))
     if not recent(request, current):
         raise errors.ReauthenticationRequired("adding a passkey needs a recent sign-in")
@@ -95,9 +90,8 @@ async def add_passkey(request: web.Request) -> web.StreamResponse:
 
 @api_routes.delete("/passkeys/{id}")
 async def delete_passkey(request: web.Request) -> web.StreamResponse:
-    if request.body_exists:
-        await read_json(request)  # no members, but a body must still be JSON
-    current = await _signed_in(request)
+    await no_members(request)
+    current = await signed_in(request)
     await request[ROOT_APP][COGNITO].delete_passkey(current.session.access_token,
                                                     request.match_info["id"])
     return web.Response(status=204)
