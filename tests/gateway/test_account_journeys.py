@@ -167,3 +167,40 @@ async def test_sign_up_is_off_unless_asked_for(make_gateway: GatewayFactory) -> 
 @pytest.fixture(autouse=True)
 async def _fresh(hooks: EmulatorHooks) -> None:
     """Every test starts from the seed (a password changed here stays changed otherwise)."""
+
+
+async def test_a_burst_of_resets_sends_no_more_codes_than_the_budget(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    """Forty "forgot your password" at once for one account, raced against the code budget:
+    the budget is reserved before Cognito is asked, so a burst cannot overrun it; every answer
+    beyond it is a 429 and no mail goes out for it."""
+    import asyncio
+
+    gateway = await make_gateway(account_code_limit="3", account_start_limit="10000")
+
+    async def one() -> int:
+        async with gateway.post("/auth/password/forgot", json={"username": PASSWORD_USER},
+                                headers={"X-CSRF": "1"}) as reply:
+            await reply.read()
+            return reply.status
+
+    statuses = await asyncio.gather(*(one() for _ in range(40)))
+    assert statuses.count(200) == 3 and statuses.count(429) == 37, statuses
+    assert len(await hooks.messages(PASSWORD_USER)) == 3
+
+
+async def test_compressed_and_malformed_bodies_are_refused_unread(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    gateway = await make_gateway(sign_up="true")
+    calls = len(await hooks.calls())
+    for path in ("/auth/password/forgot", "/auth/signup", "/auth/resend"):
+        gzipped = await gateway.post(path, data=b"\x1f\x8b\x08\x00" + b"\x00" * 64, headers={
+            "X-CSRF": "1", "Content-Type": "application/json", "Content-Encoding": "gzip"})
+        assert gzipped.status == 415, path
+        broken = await gateway.post(path, data=b'{"username": ', headers={
+            "X-CSRF": "1", "Content-Type": "application/json"})
+        assert broken.status == 400, path
+        assert (await broken.json())["error"]["code"] == "invalid_request"
+    assert len(await hooks.calls()) == calls

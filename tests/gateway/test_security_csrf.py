@@ -314,3 +314,51 @@ async def test_the_sites_own_requests_pass(
     assert (await driver.answer(step, {"code": await hooks.totp("totp-user")})).signed_in
     await driver.logout()
     assert await driver.session() is None
+
+
+async def test_with_every_feature_on_no_unsafe_route_takes_another_sites_request(
+    make_gateway: GatewayFactory, hooks: EmulatorHooks
+) -> None:
+    """The same attack on a gateway with everything this session added switched on: choice
+    sign-in and passkeys (autofill included), sign-up, deleting the account, the account
+    area's forms and the relay. Signed in, every form's token at hand; every unsafe route of
+    both faces still refuses a request another site's page sent, sets no cookie, and nothing
+    reaches Cognito or the upstream (a closed port: reaching it would be a 502, not a 403)."""
+    from tests.demo import CHOICE_CLIENT, CHOICE_POOL, CHOICE_SECRET, PASSKEY_USER
+    from tests.servers import free_port
+    gateway = await make_gateway(
+        user_pool_id=CHOICE_POOL, client_id=CHOICE_CLIENT, client_secret=CHOICE_SECRET,
+        auth_flow="USER_AUTH", public_origin="http://localhost:8000", sign_up="true",
+        account_deletion="true", editable_attributes="name,email",
+        upstreams='{"/api/": {"url": "http://127.0.0.1:%d/", "websocket": true}}' % free_port())
+    routes = unsafe_routes(gateway, "choose-method")
+    expected = {("POST", "/signup"), ("POST", "/login/autofill"), ("POST", "/login/forgot"),
+                ("POST", "/account/delete"), ("POST", "/account/password"),
+                ("POST", "/auth/signup"), ("POST", "/auth/passkeys"), ("*", "/api/{tail}"),
+                ("POST", "/auth/account/delete")}
+    assert expected <= {(m, p.replace("some-id", "{tail}")) for m, p in routes}, routes
+    # The relay takes every method: each unsafe one is tried.
+    routes = [(each, path) for method, path in routes
+              for each in (("POST", "PUT", "PATCH", "DELETE") if method == "*" else (method,))]
+    api, pages = JsonDriver(gateway), HtmlDriver(gateway)
+    step = await api.login(PASSKEY_USER, "")
+    assert (await api.answer(step, {"choice": "PASSWORD_SRP", "password": PASSWORD})).signed_in
+    session_token = (await pages.get("/account")).form("/logout").fields["csrf"]
+    calls = len(await hooks.calls())
+    for method, path in routes:
+        api_face = path.startswith(("/auth/", "/api/"))
+        for source in FOREIGN_SOURCES:
+            if api_face:
+                response = await gateway.request(method, path, json={},
+                                                 headers={**API_HEADERS, **source})
+                code = (await response.json())["error"]["code"]
+            else:
+                response = await gateway.request(
+                    method, path, headers=source, allow_redirects=False,
+                    data={"csrf": session_token, "confirm": "delete", "username": PASSKEY_USER,
+                          "password": PASSWORD, "current_password": PASSWORD})
+                code = error_code(await response.text())
+            assert (response.status, code) == (403, "csrf_failed"), (method, path, source)
+            assert set_cookies(response) == [], (method, path, source)
+    assert len(await hooks.calls()) == calls  # nothing reached Cognito
+    assert await api.session() is not None  # and the account is still there
