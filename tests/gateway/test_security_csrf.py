@@ -14,6 +14,7 @@ not; the site's own requests, and clients that are not browsers, pass.
 from __future__ import annotations
 
 import collections
+import json
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -330,7 +331,8 @@ async def test_with_every_feature_on_no_unsafe_route_takes_another_sites_request
         user_pool_id=CHOICE_POOL, client_id=CHOICE_CLIENT, client_secret=CHOICE_SECRET,
         auth_flow="USER_AUTH", public_origin="http://localhost:8000", sign_up="true",
         account_deletion="true", editable_attributes="name,email",
-        upstreams='{"/api/": {"url": "http://127.0.0.1:%d/", "websocket": true}}' % free_port())
+        upstreams=json.dumps({"/api/": {"url": f"http://127.0.0.1:{free_port()}/",
+                                        "websocket": True}}))
     routes = unsafe_routes(gateway, "choose-method")
     expected = {("POST", "/signup"), ("POST", "/login/autofill"), ("POST", "/login/forgot"),
                 ("POST", "/account/delete"), ("POST", "/account/password"),
